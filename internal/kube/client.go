@@ -1,0 +1,192 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// DefaultRequestTimeout bounds every single API request made through a Client.
+const DefaultRequestTimeout = 20 * time.Second
+
+// Client is the bundle of clients for one kubeconfig context.
+type Client struct {
+	// Context is the kubeconfig context name; every error names it.
+	Context string
+	// Server is the API server URL from the kubeconfig.
+	Server string
+	// Config is the REST config (a copy: safe to modify).
+	Config *rest.Config
+	// Kube is the typed clientset.
+	Kube kubernetes.Interface
+	// Dynamic is the dynamic client, for custom resources.
+	Dynamic dynamic.Interface
+	// Discovery is a memory-cached discovery client.
+	Discovery discovery.CachedDiscoveryInterface
+
+	loader   Loader
+	requests *atomic.Int64
+}
+
+// Requests returns how many HTTP requests this bundle has sent to the API
+// server (counted by its transport), for keeping the engine's cost in check.
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// countingTransport counts the requests that go through it.
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(r)
+}
+
+// NewClient builds the client bundle for contextName (empty: the current
+// context). It does not contact the cluster.
+func (l Loader) NewClient(contextName string) (*Client, error) {
+	kc, err := l.Context(contextName)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := l.restConfig(kc.Name)
+	if err != nil {
+		return nil, err
+	}
+	return newClient(l, kc, cfg)
+}
+
+// NewClientForConfig builds a bundle from an explicit REST config, for callers
+// (tests, the sandbox) that hold one without a kubeconfig.
+func NewClientForConfig(name string, cfg *rest.Config) (*Client, error) {
+	return newClient(Loader{}, Context{Name: name, Server: cfg.Host}, rest.CopyConfig(cfg))
+}
+
+func newClient(l Loader, kc Context, cfg *rest.Config) (*Client, error) {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultRequestTimeout
+	}
+	n := new(atomic.Int64)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingTransport{next: rt, n: n} })
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("context %q: building clientset: %w", kc.Name, err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("context %q: building dynamic client: %w", kc.Name, err)
+	}
+	return &Client{
+		Context:   kc.Name,
+		Server:    kc.Server,
+		Config:    cfg,
+		Kube:      cs,
+		Dynamic:   dyn,
+		Discovery: memory.NewMemCacheClient(cs.Discovery()),
+		loader:    l,
+		requests:  n,
+	}, nil
+}
+
+func (l Loader) restConfig(contextName string) (*rest.Config, error) {
+	cfg, err := l.ClientConfig(contextName, "").ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("context %q: %w", contextName, err)
+	}
+	return cfg, nil
+}
+
+// ServerVersion asks the API server for its version, bounded by timeout.
+func (c *Client) ServerVersion(ctx context.Context, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var v struct {
+		GitVersion string `json:"gitVersion"`
+	}
+	body, err := c.Kube.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
+	if err != nil {
+		return "", &ContextError{Context: c.Context, Server: c.Server, Op: "reading server version", Err: err}
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "", &ContextError{Context: c.Context, Server: c.Server, Op: "decoding server version", Err: err}
+	}
+	return v.GitVersion, nil
+}
+
+// Helm returns a Helm action.Configuration for this context that stores
+// releases as Secrets in namespace (Helm's default driver), so releases are
+// visible to `helm list -n namespace --kube-context <context>`.
+func (c *Client) Helm(namespace string, logf func(format string, args ...any)) (*action.Configuration, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	cfg := new(action.Configuration)
+	if err := cfg.Init(c.restGetter(namespace), namespace, "secret", logf); err != nil {
+		return nil, fmt.Errorf("context %q: initialising Helm: %w", c.Context, err)
+	}
+	return cfg, nil
+}
+
+// restGetter adapts the bundle to Helm's genericclioptions.RESTClientGetter.
+func (c *Client) restGetter(namespace string) genericclioptions.RESTClientGetter {
+	return &restGetter{cfg: c.Config, disc: c.Discovery, raw: c.loader.ClientConfig(c.Context, namespace), namespace: namespace}
+}
+
+type restGetter struct {
+	cfg       *rest.Config
+	disc      discovery.CachedDiscoveryInterface
+	raw       clientcmd.ClientConfig
+	namespace string
+}
+
+var _ genericclioptions.RESTClientGetter = (*restGetter)(nil)
+
+func (g *restGetter) ToRESTConfig() (*rest.Config, error) { return rest.CopyConfig(g.cfg), nil }
+
+func (g *restGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	return g.disc, nil
+}
+
+func (g *restGetter) ToRESTMapper() (meta.RESTMapper, error) {
+	m := restmapper.NewDeferredDiscoveryRESTMapper(g.disc)
+	return restmapper.NewShortcutExpander(m, g.disc, nil), nil
+}
+
+func (g *restGetter) ToRawKubeConfigLoader() clientcmd.ClientConfig {
+	return namespaceConfig{raw: g.raw, namespace: g.namespace, cfg: g.cfg}
+}
+
+// namespaceConfig pins the namespace and REST config Helm's kube client sees,
+// whatever the kubeconfig context's own namespace says (the
+// istio-system-vs-default trap).
+type namespaceConfig struct {
+	raw       clientcmd.ClientConfig // the kubeconfig, for RawConfig and ConfigAccess
+	namespace string
+	cfg       *rest.Config
+}
+
+var _ clientcmd.ClientConfig = namespaceConfig{}
+
+func (n namespaceConfig) RawConfig() (clientcmdapi.Config, error) { return n.raw.RawConfig() }
+
+func (n namespaceConfig) ClientConfig() (*rest.Config, error) { return rest.CopyConfig(n.cfg), nil }
+
+func (n namespaceConfig) Namespace() (string, bool, error) { return n.namespace, true, nil }
+
+func (n namespaceConfig) ConfigAccess() clientcmd.ConfigAccess { return n.raw.ConfigAccess() }
