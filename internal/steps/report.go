@@ -107,11 +107,14 @@ func (r TextReport) event(b *strings.Builder, e Event) {
 func SummaryLine(sum Summary) string {
 	parts := []string{fmt.Sprintf("%d passed", sum.Count(Passed))}
 	for _, c := range []struct {
-		st   Status
-		name string
-	}{{Warned, "warnings"}, {Failed, "failed"}, {Noted, "notes"}, {Skipped, "skipped"}} {
-		if n := sum.Count(c.st); n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, c.name))
+		st        Status
+		one, many string
+	}{{Warned, "warning", "warnings"}, {Failed, "failed", "failed"}, {Noted, "note", "notes"}, {Skipped, "skipped", "skipped"}} {
+		switch n := sum.Count(c.st); {
+		case n == 1:
+			parts = append(parts, "1 "+c.one)
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", n, c.many))
 		}
 	}
 	return fmt.Sprintf("%s (%s)", strings.Join(parts, ", "), sum.Duration.Round(time.Millisecond))
