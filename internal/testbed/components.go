@@ -1,0 +1,79 @@
+package testbed
+
+import (
+	"path/filepath"
+)
+
+// kcmControllers runs every default controller except those that talk to a
+// cloud or to node routes; service-lb-controller is replaced by the bed's
+// fake load-balancer assigner (lb.go).
+const kcmControllers = "*,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller"
+
+// startComponents writes the component kubeconfigs and starts
+// kube-controller-manager, kube-scheduler and kwok for c. None of them opens
+// a port: kcm and the scheduler run with --secure-port=0, kwok serves nothing.
+func (b *Bed) startComponents(c *Cluster) error {
+	p := c.pki
+	kcmKC, err := writeComponentKubeconfig(p.dir, "kube-controller-manager", c.Server, p.caPEM, p.kcmCertPEM, p.kcmKeyPEM)
+	if err != nil {
+		return err
+	}
+	schedKC, err := writeComponentKubeconfig(p.dir, "kube-scheduler", c.Server, p.caPEM, p.schedCertPEM, p.schedKeyPEM)
+	if err != nil {
+		return err
+	}
+	// kwok plays every kubelet and updates nodes and pods of all namespaces;
+	// it uses the admin identity, as in the recipe.
+	kwokKC, err := writeComponentKubeconfig(p.dir, "kwok", c.Server, p.caPEM, p.adminCertPEM, p.adminKeyPEM)
+	if err != nil {
+		return err
+	}
+
+	if c.kcm, err = b.procs.start(c.Name, "kube-controller-manager", filepath.Join(b.binDir, "kube-controller-manager"), []string{
+		"--kubeconfig=" + kcmKC,
+		"--authentication-kubeconfig=" + kcmKC,
+		"--authorization-kubeconfig=" + kcmKC,
+		"--bind-address=127.0.0.1",
+		"--secure-port=0",
+		"--leader-elect=false",
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file=" + p.saKey,
+		"--root-ca-file=" + p.caCert,
+		"--cluster-signing-cert-file=" + p.caCert,
+		"--cluster-signing-key-file=" + p.caKey,
+		"--service-cluster-ip-range=" + c.ServiceCIDR,
+		"--cluster-name=" + c.Name,
+		"--controllers=" + kcmControllers,
+		// With --use-service-account-credentials kcm creates a
+		// ServiceAccount and a token per controller before starting it;
+		// at the default 20 QPS that takes ~4 s and delays the
+		// ServiceAccount controller (and so every new namespace's
+		// "default" ServiceAccount).
+		"--kube-api-qps=200",
+		"--kube-api-burst=400",
+	}); err != nil {
+		return err
+	}
+	if c.scheduler, err = b.procs.start(c.Name, "kube-scheduler", filepath.Join(b.binDir, "kube-scheduler"), []string{
+		"--kubeconfig=" + schedKC,
+		"--authentication-kubeconfig=" + schedKC,
+		"--authorization-kubeconfig=" + schedKC,
+		"--bind-address=127.0.0.1",
+		"--secure-port=0",
+		"--leader-elect=false",
+	}); err != nil {
+		return err
+	}
+	if c.kwok, err = b.procs.start(c.Name, "kwok", filepath.Join(b.binDir, "kwok"), []string{
+		"--kubeconfig=" + kwokKC,
+		"--manage-all-nodes=false",
+		"--manage-nodes-with-annotation-selector=" + kwokNodeAnnotation + "=fake",
+		"--node-lease-duration-seconds=40",
+		// Pod IPs come from each node's spec.podCIDR; this is only the
+		// fallback for nodes without one (the bed never creates such).
+		"--cidr=" + nodeCIDR(c.PodCIDR, 0),
+	}); err != nil {
+		return err
+	}
+	return nil
+}
