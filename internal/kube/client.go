@@ -24,6 +24,13 @@ import (
 // DefaultRequestTimeout bounds every single API request made through a Client.
 const DefaultRequestTimeout = 20 * time.Second
 
+// DefaultQPS and DefaultBurst are the client-side rate limits of a Client
+// whose kubeconfig sets none (kubectl uses similar values).
+const (
+	DefaultQPS   = 50
+	DefaultBurst = 100
+)
+
 // Client is the bundle of clients for one kubeconfig context.
 type Client struct {
 	// Context is the kubeconfig context name; every error names it.
@@ -58,6 +65,10 @@ func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
+// WrappedRoundTripper lets client-go reach the transport underneath (to
+// cancel requests), as its own wrappers do.
+func (t countingTransport) WrappedRoundTripper() http.RoundTripper { return t.next }
+
 // NewClient builds the client bundle for contextName (empty: the current
 // context). It does not contact the cluster.
 func (l Loader) NewClient(contextName string) (*Client, error) {
@@ -81,6 +92,11 @@ func NewClientForConfig(name string, cfg *rest.Config) (*Client, error) {
 func newClient(l Loader, kc Context, cfg *rest.Config) (*Client, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultRequestTimeout
+	}
+	if cfg.QPS == 0 {
+		// client-go's default (5 QPS, burst 10) would make a check run of
+		// ~30 requests per cluster wait on the rate limiter.
+		cfg.QPS, cfg.Burst = DefaultQPS, DefaultBurst
 	}
 	n := new(atomic.Int64)
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingTransport{next: rt, n: n} })

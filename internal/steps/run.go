@@ -113,16 +113,17 @@ func Run(ctx context.Context, plan []Step, observe Observer) (Summary, error) {
 	return sum, nil
 }
 
-// link builds the dependency graph: the previous step of the same lane and
-// the declared After steps block; a cross-cluster step without After waits
-// for every earlier step.
+// link builds the dependency graph: the previous step of the same cluster's
+// lane and the declared After steps block; a cross-cluster step without After
+// waits for every earlier step but is blocked by none (cross-cluster steps
+// that depend on each other say so with After).
 func link(plan []Step) []*node {
 	nodes := make([]*node, len(plan))
 	byRef := map[Ref]*node{}
 	lastInLane := map[string]*node{}
 	for i, s := range plan {
 		n := &node{step: s, done: make(chan struct{})}
-		if prev := lastInLane[s.Cluster]; prev != nil {
+		if prev := lastInLane[s.Cluster]; prev != nil && s.Cluster != "" {
 			n.blocking = append(n.blocking, prev)
 		}
 		for _, d := range s.After {

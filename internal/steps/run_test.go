@@ -70,7 +70,8 @@ func TestLaneOrderFatalAndCrossCluster(t *testing.T) {
 		{ID: "s3", Title: "three", Cluster: "a", Severity: Error, Run: rec("a3", nil)},
 		{ID: "s1", Title: "one", Cluster: "b", Severity: Fatal, Run: rec("b1", errors.New("unreachable"))},
 		{ID: "s2", Title: "two", Cluster: "b", Severity: Error, Run: rec("b2", nil)},
-		{ID: "x", Title: "cross", Severity: Error, Run: rec("x", nil)},
+		{ID: "x", Title: "cross", Severity: Fatal, Run: rec("x", errors.New("overlap"))},
+		{ID: "z", Title: "independent cross", Severity: Error, Run: rec("z", nil)},
 		{ID: "y", Title: "after b2", Severity: Error, After: []Ref{{"s2", "b"}}, Run: rec("y", nil)},
 	}
 	sum, err := Run(context.Background(), plan, nil)
@@ -78,7 +79,7 @@ func TestLaneOrderFatalAndCrossCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := statuses(sum)
-	want := map[string]Status{"s1@a": Passed, "s2@a": Failed, "s3@a": Passed, "s1@b": Failed, "s2@b": Skipped, "x": Passed, "y": Skipped}
+	want := map[string]Status{"s1@a": Passed, "s2@a": Failed, "s3@a": Passed, "s1@b": Failed, "s2@b": Skipped, "x": Failed, "z": Passed, "y": Skipped}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s: status %q, want %q", k, got[k], v)

@@ -92,8 +92,9 @@ type Step struct {
 	// Cluster is the kube context the step is about; "" for cross-cluster steps.
 	Cluster string
 	// After lists steps that must finish first, beyond the implicit order of a
-	// cluster's lane. A cross-cluster step with no After waits for every step
-	// declared before it in the plan.
+	// cluster's lane; a Fatal failure of one of them skips this step. A
+	// cross-cluster step with no After waits for every step declared before
+	// it in the plan, without being blocked by their failures.
 	After []Ref
 	// Timeout bounds one run of the step (default DefaultTimeout).
 	Timeout time.Duration

@@ -1,0 +1,145 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// crossCheck is one check across the selected clusters, declared as data.
+type crossCheck struct {
+	id, title, hint string
+	severity        steps.Severity
+	// topology checks are Fatal when the clusters share a network and Info
+	// when every cluster has its own.
+	topology bool
+	run      func(ctx context.Context, p *plan) (steps.Result, error)
+}
+
+var crossCluster = []crossCheck{
+	{id: "mesh/cluster-names", title: "cluster names are valid, unique and not the default", severity: steps.Fatal,
+		hint: "give every cluster its own DNS-1123 name (lower case letters, digits, '-'); never `Kubernetes`, which every istiod uses by default (istio/istio#42516)", run: checkClusterNames},
+	{id: "mesh/duplicate-cluster", title: "no cluster is selected twice under two contexts", severity: steps.Fatal,
+		hint: "select each cluster once: two contexts with the same kube-system namespace UID are one cluster", run: checkDuplicates},
+	{id: "mesh/api-server-address", title: "API server addresses are reachable from the other clusters", severity: steps.Error,
+		hint: "set the cluster's API server address for remote secrets (the address other clusters can reach, e.g. the node or load-balancer IP; like istioctl create-remote-secret --server)", run: checkServerAddresses},
+	{id: "mesh/pod-cidr-overlap", title: "pod CIDRs do not overlap across clusters", topology: true,
+		hint: "on one network every pod IP must be unique across clusters (istio/istio#14066): re-address a cluster's pods, or give every cluster its own network (--network-per-cluster)", run: checkPodOverlap},
+	{id: "mesh/service-cidr-overlap", title: "service CIDRs do not overlap each other or other clusters' pod CIDRs", topology: true,
+		hint: "on one network service ranges must be unique (istio/istio#34627): re-address, or give every cluster its own network (--network-per-cluster)", run: checkServiceOverlap},
+	{id: "mesh/trust-roots", title: "existing cacerts share one root certificate", severity: steps.Error,
+		hint: "all clusters must trust one root (x509 unknown authority otherwise): replace the differing cacerts with intermediates of the same root, or let meshwiz generate them", run: checkTrustRoots},
+	{id: "mesh/istio-consistency", title: "existing Istio trust domains and versions agree", severity: steps.Error,
+		hint: "one mesh needs one trust domain (istio/istio#39204) and compatible versions: align the existing installations or tear them down first", run: checkConsistency},
+}
+
+func checkClusterNames(_ context.Context, p *plan) (steps.Result, error) {
+	var problems []string
+	seen := map[string]string{}
+	for _, m := range p.members {
+		n := m.Name
+		switch {
+		case strings.EqualFold(n, "kubernetes"):
+			problems = append(problems, fmt.Sprintf("%q (context %s) is Istio's default cluster name: every cluster would call itself that", n, m.context()))
+		case len(validation.IsDNS1123Label(n)) > 0:
+			problems = append(problems, fmt.Sprintf("%q (context %s) is not a DNS-1123 label: %s", n, m.context(), strings.Join(validation.IsDNS1123Label(n), "; ")))
+		}
+		if other, dup := seen[n]; dup {
+			problems = append(problems, fmt.Sprintf("%q is used by contexts %s and %s", n, other, m.context()))
+		}
+		seen[n] = m.context()
+	}
+	if len(problems) > 0 {
+		return steps.Result{}, fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return steps.Result{Message: strings.Join(sortedKeys(seen), ", ")}, nil
+}
+
+func checkDuplicates(ctx context.Context, p *plan) (steps.Result, error) {
+	ok, down := p.reachableMembers(ctx)
+	byUID := map[string][]string{}
+	for _, m := range ok {
+		ns, err := m.facts.KubeSystem(ctx)
+		if err != nil {
+			return steps.Result{}, err
+		}
+		byUID[string(ns.UID)] = append(byUID[string(ns.UID)], m.context())
+	}
+	var dups []string
+	for uid, ctxs := range byUID {
+		if len(ctxs) > 1 {
+			dups = append(dups, fmt.Sprintf("contexts %s are the same cluster (kube-system UID %s)", strings.Join(ctxs, " and "), uid))
+		}
+	}
+	if len(dups) > 0 {
+		return steps.Result{}, fmt.Errorf("%s", strings.Join(dups, "; "))
+	}
+	return steps.Result{Message: fmt.Sprintf("%d distinct clusters%s", len(ok), notCompared(down))}, nil
+}
+
+func notCompared(down []string) string {
+	if len(down) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (not compared, unreachable: %s)", strings.Join(down, ", "))
+}
+
+// addressProblem says why a server URL cannot work inside a remote secret
+// ("" when it can), and whether the problem is only that it is loopback.
+func addressProblem(server string) (problem string, loopback bool) {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return fmt.Sprintf("%q is not a URL", server), false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return fmt.Sprintf("%s names localhost: inside another cluster that is the pod itself", server), true
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return "", false
+	}
+	switch {
+	case ip.IsLoopback():
+		return fmt.Sprintf("%s is a loopback address: inside another cluster that is the pod itself (the kind/minikube trap)", server), true
+	case ip.IsLinkLocalUnicast():
+		return fmt.Sprintf("%s is a link-local address, reachable only on its own link", server), false
+	case ip.IsUnspecified():
+		return fmt.Sprintf("%s is the unspecified address", server), false
+	}
+	return "", false
+}
+
+func checkServerAddresses(_ context.Context, p *plan) (steps.Result, error) {
+	var bad, accepted []string
+	addrs := map[string]string{}
+	for _, m := range p.members {
+		server := m.Server
+		if server == "" {
+			server = m.client().Server
+		}
+		addrs[m.context()] = server
+		prob, loopback := addressProblem(server)
+		switch {
+		case prob == "":
+		case loopback && p.opts.AllowLoopbackServers:
+			accepted = append(accepted, m.context()+": "+server)
+		default:
+			bad = append(bad, fmt.Sprintf("context %s: %s", m.context(), prob))
+		}
+	}
+	details := map[string]any{"servers": addrs}
+	if len(bad) > 0 {
+		return steps.Result{Details: details}, fmt.Errorf("%s", strings.Join(bad, "; "))
+	}
+	if len(accepted) > 0 {
+		return steps.Result{Details: details}, steps.Warnf("loopback API server addresses accepted because --allow-loopback-servers is set (sandbox/test only; no real remote cluster can reach them): %s", strings.Join(accepted, ", "))
+	}
+	return steps.Result{Details: details, Message: fmt.Sprintf("%d addresses usable", len(addrs))}, nil
+}

@@ -1,0 +1,145 @@
+package checks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/meshwiz/meshwiz/internal/kube"
+)
+
+// DefaultIstioVersion is the Istio minor line meshwiz installs.
+const DefaultIstioVersion = "1.31"
+
+// Support is one row of the Kubernetes support table: the Kubernetes minor
+// versions an Istio minor line supports.
+type Support struct {
+	Istio   string // "1.31"
+	MinKube int    // minimum Kubernetes minor (1.MinKube)
+	MaxKube int    // newest tested Kubernetes minor (newer is a warning, not an error)
+	Doc     string
+}
+
+// SupportTable is Istio's supported-releases table for the lines meshwiz
+// knows (https://istio.io/latest/docs/releases/supported-releases/); the
+// minimum matches istioctl's own precheck.
+var SupportTable = []Support{
+	{Istio: "1.29", MinKube: 31, MaxKube: 35},
+	{Istio: "1.30", MinKube: 32, MaxKube: 36},
+	{Istio: "1.31", MinKube: 32, MaxKube: 37},
+}
+
+// Cluster is one cluster of a diagnostic run.
+type Cluster struct {
+	// Client is the cluster's client bundle; its Context names the cluster in
+	// every message.
+	Client *kube.Client
+	// Name is the mesh cluster name (global.multiCluster.clusterName).
+	Name string
+	// Network is the cluster's network name (topology.istio.io/network).
+	Network string
+	// Server is the API server URL that will be written into remote secrets
+	// for this cluster (default: the kubeconfig's). Set it when the
+	// kubeconfig's address is not reachable from the other clusters.
+	Server string
+}
+
+// Options configure a diagnostic plan.
+type Options struct {
+	Clusters []Cluster
+	// MultiNetwork says every cluster has its own network: CIDR overlap is
+	// then informational. Otherwise clusters share a network and overlap is fatal.
+	MultiNetwork bool
+	// IstioVersion is the Istio minor line to check against (default DefaultIstioVersion).
+	IstioVersion string
+	// Skip lists check IDs to report as skipped without running them.
+	Skip []string
+	// AllowLoopbackServers knowingly accepts API server addresses on loopback
+	// (the sandbox and the test bed, where every cluster is on this machine).
+	// The check still reports the address, as a warning.
+	AllowLoopbackServers bool
+	// Support overrides SupportTable (tests).
+	Support []Support
+}
+
+func (o Options) support() (Support, error) {
+	v := o.IstioVersion
+	if v == "" {
+		v = DefaultIstioVersion
+	}
+	table := o.Support
+	if table == nil {
+		table = SupportTable
+	}
+	for _, s := range table {
+		if s.Istio == v || strings.HasPrefix(v, s.Istio+".") {
+			return s, nil
+		}
+	}
+	known := make([]string, len(table))
+	for i, s := range table {
+		known[i] = s.Istio
+	}
+	return Support{}, fmt.Errorf("Istio version %q is not one meshwiz knows (known: %s)", v, strings.Join(known, ", "))
+}
+
+// IDs lists every check ID, per-cluster first, for --skip validation and docs.
+func IDs() []string {
+	var ids []string
+	for _, d := range perCluster {
+		ids = append(ids, d.id)
+	}
+	for _, d := range crossCluster {
+		ids = append(ids, d.id)
+	}
+	return ids
+}
+
+func (o Options) validate() error {
+	if len(o.Clusters) == 0 {
+		return fmt.Errorf("no clusters selected: pass --context for each cluster")
+	}
+	ids := IDs()
+	for _, s := range o.Skip {
+		if !slices.Contains(ids, s) {
+			return fmt.Errorf("--skip %q is not a check ID (known: %s)", s, strings.Join(ids, ", "))
+		}
+	}
+	for i, c := range o.Clusters {
+		if c.Client == nil {
+			return fmt.Errorf("cluster %d (%q) has no client", i, c.Name)
+		}
+	}
+	_, err := o.support()
+	return err
+}
+
+// SuggestName turns a kube context name into a valid cluster or network name
+// (a DNS-1123 label): lower case, runs of other characters become '-', at
+// most 63 characters. Cloud context names keep their last, most specific
+// part (gke_project_zone_name → name, arn:…:cluster/name → name).
+func SuggestName(context string) string {
+	s := strings.ToLower(context)
+	if i := strings.LastIndexAny(s, "_/"); i >= 0 && i < len(s)-1 && (strings.HasPrefix(s, "gke_") || strings.HasPrefix(s, "arn:")) {
+		s = s[i+1:]
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range s {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.Trim(b.String(), "-")
+	if len(out) > 63 {
+		out = strings.TrimRight(out[:63], "-")
+	}
+	if out == "" {
+		out = "cluster"
+	}
+	return out
+}

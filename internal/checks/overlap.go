@@ -1,0 +1,188 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// Matrix is an N×N grid of pairwise results between clusters, rendered as a
+// grid in text and kept as data in JSON.
+type Matrix struct {
+	Clusters []string   `json:"clusters"`
+	Cells    [][]string `json:"cells"` // "ok", "unknown", or what overlaps; "" on the diagonal
+}
+
+func newMatrix(names []string) *Matrix {
+	m := &Matrix{Clusters: names, Cells: make([][]string, len(names))}
+	for i := range m.Cells {
+		m.Cells[i] = make([]string, len(names))
+	}
+	return m
+}
+
+// Lines renders the matrix for the text report.
+func (m *Matrix) Lines() []string {
+	w := 7
+	for _, n := range m.Clusters {
+		w = max(w, len(n))
+	}
+	short := func(s string) string {
+		switch {
+		case s == "":
+			return "-"
+		case strings.HasPrefix(s, "overlap"):
+			return "OVERLAP"
+		}
+		return s
+	}
+	pad := func(s string) string { return s + strings.Repeat(" ", w-len(s)) }
+	head := pad("")
+	for _, n := range m.Clusters {
+		head += "  " + pad(n)
+	}
+	lines := []string{strings.TrimRight(head, " ")}
+	for i, n := range m.Clusters {
+		row := pad(n)
+		for j := range m.Clusters {
+			row += "  " + pad(short(m.Cells[i][j]))
+		}
+		lines = append(lines, strings.TrimRight(row, " "))
+	}
+	return lines
+}
+
+// podRanges returns a member's merged pod ranges, or nil when unknown.
+func podRanges(ctx context.Context, m *member) (Ranges, error) {
+	nodes, err := m.facts.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var cidrs []string
+	for _, n := range nodes {
+		cidrs = append(cidrs, n.PodCIDRs...)
+	}
+	if len(cidrs) == 0 {
+		return nil, nil
+	}
+	r, err := NewRanges(cidrs)
+	if err != nil {
+		return nil, fmt.Errorf("context %q: node pod CIDRs: %w", m.context(), err)
+	}
+	return r, nil
+}
+
+func serviceRanges(ctx context.Context, m *member) (Ranges, error) {
+	sr, err := m.facts.ServiceRange(ctx)
+	if err != nil || len(sr.CIDRs) == 0 {
+		return nil, err
+	}
+	r, err := NewRanges(sr.CIDRs)
+	if err != nil {
+		return nil, fmt.Errorf("context %q: service CIDRs (%s): %w", m.context(), sr.Source, err)
+	}
+	return r, nil
+}
+
+// overlapCheck compares, for every pair of reachable clusters, the ranges
+// that left(i) and right(j) return, and fills a matrix.
+func overlapCheck(ctx context.Context, p *plan, what string, left, right func(i int) (Ranges, string)) (steps.Result, error) {
+	ok, down := p.reachableMembers(ctx)
+	names := make([]string, len(ok))
+	for i, m := range ok {
+		names[i] = m.context()
+	}
+	mx := newMatrix(names)
+	var overlaps, unknown []string
+	for i := range ok {
+		for j := range ok {
+			if i == j {
+				continue
+			}
+			a, aName := left(i)
+			b, bName := right(j)
+			switch {
+			case a == nil || b == nil:
+				mx.Cells[i][j] = "unknown"
+				if i < j {
+					unknown = append(unknown, names[i]+"/"+names[j])
+				}
+			default:
+				if o := a.Overlap(b); o != "" {
+					mx.Cells[i][j] = "overlap " + o
+					if i < j || aName != bName {
+						overlaps = append(overlaps, fmt.Sprintf("%s %s and %s %s share %s", names[i], aName, names[j], bName, o))
+					}
+				} else {
+					mx.Cells[i][j] = "ok"
+				}
+			}
+		}
+	}
+	res := steps.Result{Details: mx}
+	if len(overlaps) > 0 {
+		return res, fmt.Errorf("%s", strings.Join(dedupe(overlaps), "; "))
+	}
+	if len(unknown) > 0 {
+		return res, steps.Warnf("%s unknown for %s: overlap cannot be judged there%s", what, strings.Join(unknown, ", "), notCompared(down))
+	}
+	return steps.Result{Details: mx, Message: fmt.Sprintf("%d clusters compared%s", len(ok), notCompared(down))}, nil
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	out := in[:0]
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// gather computes a range per reachable member, remembering the first error.
+func gather(ctx context.Context, ms []*member, f func(context.Context, *member) (Ranges, error)) ([]Ranges, error) {
+	out := make([]Ranges, len(ms))
+	for i, m := range ms {
+		r, err := f(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+func checkPodOverlap(ctx context.Context, p *plan) (steps.Result, error) {
+	ok, _ := p.reachableMembers(ctx)
+	pods, err := gather(ctx, ok, podRanges)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	pick := func(i int) (Ranges, string) { return pods[i], "pods" }
+	return overlapCheck(ctx, p, "pod CIDRs", pick, pick)
+}
+
+func checkServiceOverlap(ctx context.Context, p *plan) (steps.Result, error) {
+	ok, _ := p.reachableMembers(ctx)
+	svcs, err := gather(ctx, ok, serviceRanges)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	pods, err := gather(ctx, ok, podRanges)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	// A cell compares i's services with j's services and j's pods.
+	left := func(i int) (Ranges, string) { return svcs[i], "services" }
+	right := func(j int) (Ranges, string) {
+		if svcs[j] == nil {
+			return nil, "services"
+		}
+		return svcs[j].Union(pods[j]), "services/pods"
+	}
+	return overlapCheck(ctx, p, "service CIDRs", left, right)
+}

@@ -1,0 +1,129 @@
+package checks
+
+import (
+	"context"
+	"strings"
+
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Webhook is one Istio webhook configuration and the Services its webhooks call.
+type Webhook struct {
+	Kind     string   `json:"kind"` // MutatingWebhookConfiguration or ValidatingWebhookConfiguration
+	Name     string   `json:"name"`
+	Services []string `json:"services,omitempty"` // namespace/name
+	// Missing lists the referenced Services that do not exist.
+	Missing []string `json:"missing,omitempty"`
+}
+
+// isIstioWebhook tells Istio's webhook configurations apart from others by
+// their names and labels (istio-sidecar-injector*, istio-validator*,
+// istiod-default-validator, istio-revision-tag-*).
+func isIstioWebhook(meta metav1.ObjectMeta) bool {
+	if _, ok := meta.Labels["istio.io/rev"]; ok {
+		return true
+	}
+	if meta.Labels["app"] == "sidecar-injector" || meta.Labels["app"] == "istiod" {
+		return true
+	}
+	return strings.HasPrefix(meta.Name, "istio-") || strings.HasPrefix(meta.Name, "istiod-")
+}
+
+// IstioWebhooks lists Istio's webhook configurations and which of the
+// Services they call are gone (the leftovers that break a reinstall).
+func (f *Facts) IstioWebhooks(ctx context.Context) ([]Webhook, error) {
+	muts, err := f.mutating.get(func() ([]admissionv1.MutatingWebhookConfiguration, error) {
+		l, err := f.Client.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, f.wrap("listing mutating webhook configurations", err)
+		}
+		return l.Items, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	vals, err := f.validating.get(func() ([]admissionv1.ValidatingWebhookConfiguration, error) {
+		l, err := f.Client.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, f.wrap("listing validating webhook configurations", err)
+		}
+		return l.Items, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Webhook
+	for _, m := range muts {
+		if isIstioWebhook(m.ObjectMeta) {
+			w := Webhook{Kind: "MutatingWebhookConfiguration", Name: m.Name}
+			for _, h := range m.Webhooks {
+				w.Services = appendService(w.Services, h.ClientConfig.Service)
+			}
+			out = append(out, w)
+		}
+	}
+	for _, v := range vals {
+		if isIstioWebhook(v.ObjectMeta) {
+			w := Webhook{Kind: "ValidatingWebhookConfiguration", Name: v.Name}
+			for _, h := range v.Webhooks {
+				w.Services = appendService(w.Services, h.ClientConfig.Service)
+			}
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	existing, err := f.serviceNames(ctx, out)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		for _, s := range out[i].Services {
+			ns, name, _ := strings.Cut(s, "/")
+			if !existing[ns][name] {
+				out[i].Missing = append(out[i].Missing, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+func appendService(list []string, ref *admissionv1.ServiceReference) []string {
+	if ref == nil {
+		return list
+	}
+	s := ref.Namespace + "/" + ref.Name
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// serviceNames lists the Services of every namespace the webhooks refer to
+// (one list per namespace, not one get per webhook).
+func (f *Facts) serviceNames(ctx context.Context, hooks []Webhook) (map[string]map[string]bool, error) {
+	return f.istioSvcs.get(func() (map[string]map[string]bool, error) {
+		out := map[string]map[string]bool{}
+		for _, w := range hooks {
+			for _, s := range w.Services {
+				ns, _, _ := strings.Cut(s, "/")
+				if out[ns] != nil {
+					continue
+				}
+				out[ns] = map[string]bool{}
+				l, err := f.Client.Kube.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
+				if err != nil {
+					return nil, f.wrap("listing services in "+ns, err)
+				}
+				for _, svc := range l.Items {
+					out[ns][svc.Name] = true
+				}
+			}
+		}
+		return out, nil
+	})
+}
