@@ -190,4 +190,3 @@ func TestRequestsPerCluster(t *testing.T) {
 		}
 	}
 }
-

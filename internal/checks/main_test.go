@@ -92,7 +92,9 @@ func misconfigure(ctx context.Context, b *testbed.Bed) error {
 		func() error { return createNS(ctx, pd, IstioNamespace) },
 		func() error { return createIstiod(ctx, pd, "1.31.0") },
 		func() error { return createSecret(ctx, pd, "cacerts", map[string][]byte{"root-cert.pem": root2}, nil) },
-		func() error { return createSecret(ctx, pd, "istio-ca-secret", map[string][]byte{"ca-cert.pem": root2}, nil) },
+		func() error {
+			return createSecret(ctx, pd, "istio-ca-secret", map[string][]byte{"ca-cert.pem": root2}, nil)
+		},
 		func() error { return createMeshConfig(ctx, pd, "defaultConfig: {}\n", nil) },
 		// noadm: istio-system stays Terminating while a ConfigMap holds a finalizer.
 		func() error { return createNS(ctx, na, IstioNamespace) },
