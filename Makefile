@@ -1,0 +1,33 @@
+# meshwiz — the two commands a newcomer needs are `make demo` and `make test`.
+
+.PHONY: demo test build sandbox sandbox-down sandbox-status testbed-bin bench clean
+
+## demo: start 3 loopback sandbox clusters (if needed) and open meshwiz on them
+demo:
+	@hack/demo.sh
+
+## test: build/reuse the test-bed binaries, then gofmt, go vet and go test -race ./... against real apiservers
+test:
+	@hack/test.sh
+
+## build: build bin/meshwiz
+build:
+	go build -o bin/meshwiz ./cmd/meshwiz
+
+## sandbox: start the sandbox clusters in the background and print the KUBECONFIG to export
+sandbox:
+	@go run ./hack/sandbox up --bin "$$(hack/testbed/build.sh | tail -n 1)"
+
+## sandbox-down: stop the sandbox clusters
+sandbox-down:
+	@go run ./hack/sandbox down
+
+sandbox-status:
+	@go run ./hack/sandbox status
+
+## testbed-bin: build (or reuse) the test-bed binaries and print their directory
+testbed-bin:
+	@hack/testbed/build.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/meshwiz/meshwiz/internal/checks"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// checkOptions are the flags of `meshwiz check`.
+type checkOptions struct {
+	output        string
+	perNetwork    bool
+	sameNetwork   bool
+	skip          []string
+	names         []string // context=name
+	servers       []string // context=url
+	istioVersion  string
+	allowLoopback bool
+}
+
+func newCheckCmd(g *globalOptions, s streams) *cobra.Command {
+	o := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Check every selected cluster for the multi-cluster traps before anything is installed",
+		Long: `Check the selected clusters (--context, repeatable; default: the current context)
+for everything that breaks a multi-cluster Istio install: reachability and
+credentials, Kubernetes version, webhook API, RBAC, TokenRequest, existing or
+half-removed Istio, pod and service CIDR overlap across clusters, the same
+cluster selected twice, cluster names, API server addresses that remote
+secrets cannot use, and differing root certificates or trust domains.
+
+Check IDs (for --skip): ` + strings.Join(checks.IDs(), ", ") + `
+
+Exit status: 0 when nothing failed (warnings allowed), 3 when a check failed,
+2 for usage errors.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCheck(cmd, g, o, s) },
+	}
+	outputFlag(cmd, &o.output)
+	f := cmd.Flags()
+	f.BoolVar(&o.perNetwork, "network-per-cluster", false, "every cluster has its own network (CIDR overlap is informational)")
+	f.BoolVar(&o.sameNetwork, "same-network", false, "all clusters share one network (the default: CIDR overlap is fatal)")
+	f.StringArrayVar(&o.skip, "skip", nil, "check ID to skip; repeatable")
+	f.StringArrayVar(&o.names, "name", nil, "mesh cluster name for a context, as CONTEXT=NAME (default: derived from the context name)")
+	f.StringArrayVar(&o.servers, "server", nil, "API server URL other clusters will use for a context, as CONTEXT=URL (default: the kubeconfig's)")
+	f.StringVar(&o.istioVersion, "istio-version", checks.DefaultIstioVersion, "Istio minor version to check against")
+	f.BoolVar(&o.allowLoopback, "allow-loopback-servers", false, "accept loopback API server addresses (sandbox clusters on this machine only); reported as a warning")
+	cmd.MarkFlagsMutuallyExclusive("network-per-cluster", "same-network")
+	return cmd
+}
+
+// selectedContexts returns the --context values, or the current context.
+func selectedContexts(g *globalOptions) ([]string, error) {
+	if len(g.contexts) > 0 {
+		return g.contexts, nil
+	}
+	c, err := g.loader().Context("")
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return []string{c.Name}, nil
+}
+
+// pairs parses CONTEXT=VALUE flags, checking that every context is selected.
+func pairs(flag string, values, contexts []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, v := range values {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" || val == "" {
+			return nil, usagef("--%s %q: want CONTEXT=VALUE", flag, v)
+		}
+		found := false
+		for _, c := range contexts {
+			found = found || c == k
+		}
+		if !found {
+			return nil, usagef("--%s %q: context %q is not selected (selected: %s)", flag, v, k, strings.Join(contexts, ", "))
+		}
+		out[k] = val
+	}
+	return out, nil
+}
+
+func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	contexts, err := selectedContexts(g)
+	if err != nil {
+		return err
+	}
+	names, err := pairs("name", o.names, contexts)
+	if err != nil {
+		return err
+	}
+	servers, err := pairs("server", o.servers, contexts)
+	if err != nil {
+		return err
+	}
+	opts := checks.Options{MultiNetwork: o.perNetwork, IstioVersion: o.istioVersion, Skip: o.skip, AllowLoopbackServers: o.allowLoopback}
+	l := g.loader()
+	for _, c := range contexts {
+		client, err := l.NewClient(c)
+		if err != nil {
+			return usageError{err}
+		}
+		name := names[c]
+		if name == "" {
+			name = checks.SuggestName(c)
+		}
+		network := "network1"
+		if o.perNetwork {
+			network = name
+		}
+		opts.Clusters = append(opts.Clusters, checks.Cluster{Client: client, Name: name, Network: network, Server: servers[c]})
+	}
+	plan, err := checks.Plan(opts)
+	if err != nil {
+		return usageError{err}
+	}
+	var observe steps.Observer
+	if o.output == "text" && isTerminal(s.Err) {
+		observe = steps.LineObserver(s.Err)
+	}
+	sum, err := steps.Run(cmd.Context(), plan, observe)
+	if err != nil {
+		return err
+	}
+	if o.output == "json" {
+		err = steps.RenderJSON(s.Out, sum)
+	} else {
+		err = steps.TextReport{Color: colorOK(s.Out)}.Render(s.Out, sum)
+	}
+	if err != nil {
+		return err
+	}
+	if cmd.Context().Err() != nil {
+		return errAborted
+	}
+	if sum.Failed() {
+		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d check(s) failed", sum.Count(steps.Failed))}
+	}
+	return nil
+}
+
+// colorOK reports whether w is a terminal and NO_COLOR is unset.
+func colorOK(w any) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+}

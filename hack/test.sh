@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# test.sh is the project's one test command (`make test`, called by .ci/run):
+# it builds or reuses the test-bed binaries (real kube-apiserver, etcd, kwok,
+# ...), then runs gofmt, go vet and every test with the race detector,
+# including the integration tests against real loopback clusters.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=$(hack/ensure-go.sh)
+export PATH="$(dirname "$GO"):$PATH"
+echo "== go: $(go version)" >&2
+
+echo "== test-bed binaries" >&2
+MESHWIZ_TESTBED_BIN=$(hack/testbed/build.sh | tail -n 1)
+export MESHWIZ_TESTBED_BIN
+
+echo "== gofmt" >&2
+unformatted=$(gofmt -l $(git ls-files -co --exclude-standard '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+echo "== go vet ./..." >&2
+go vet ./...
+
+echo "== go test -race ./..." >&2
+go test -race -timeout 25m "$@" ./...
