@@ -56,7 +56,8 @@ func checkReachable(ctx context.Context, _ *plan, c *member) (steps.Result, erro
 	msg := fmt.Sprintf("Kubernetes %s at %s (%s)", v.GitVersion, c.client().Server, time.Since(start).Round(time.Millisecond))
 	if _, err := c.facts.KubeSystem(ctx); err != nil {
 		if r, _, _ := kube.Classify(err); r == kube.ReasonForbidden {
-			return steps.Result{}, steps.Warnf("%s, but the credentials may not read namespace kube-system (403 Forbidden): most checks will fail", msg)
+			return steps.Result{}, steps.WithHint(steps.Warnf("%s, but the credentials may not read namespace kube-system (403 Forbidden): most checks will fail", msg),
+				"use a context bound to cluster-admin (the RBAC check lists what these credentials lack)")
 		}
 		return steps.Result{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,8 +115,13 @@ func TestReachabilityFailuresAreToldApart(t *testing.T) {
 	cases["dns"] = "does not resolve"
 
 	got := run(t, Options{Clusters: cls, AllowLoopbackServers: true})
+	hints := map[string]string{"refused": "cluster is running", "dns": "DNS", "wrong-ca": "certificate-authority-data",
+		"wrong-cert": "refresh the credentials", "no-plugin": "install the credential plugin", "silent": "unreachable from here"}
 	for name, want := range cases {
 		expect(t, got, "cluster/api-reachable@"+name, steps.Failed, want)
+		if h := got["cluster/api-reachable@"+name].Hint; !strings.Contains(h, hints[name]) {
+			t.Errorf("%s: hint %q lacks %q", name, h, hints[name])
+		}
 		expect(t, got, "cluster/rbac@"+name, steps.Skipped, "did not succeed")
 		if e := got["cluster/api-reachable@"+name]; e.Hint == "" {
 			t.Errorf("%s: failure without a hint", name)
@@ -128,6 +134,9 @@ func TestRestrictedCredentials(t *testing.T) {
 	b := bed(t)
 	got := run(t, Options{Clusters: clusters(t, b, "good-restricted"), AllowLoopbackServers: true})
 	expect(t, got, "cluster/api-reachable@good-restricted", steps.Warned, "403")
+	if h := got["cluster/api-reachable@good-restricted"].Hint; !strings.Contains(h, "RBAC check") {
+		t.Errorf("403 warning hint = %q", h)
+	}
 	expect(t, got, "cluster/rbac@good-restricted", steps.Failed, "17 of 17 permissions missing", "create namespaces")
 	expect(t, got, "cluster/token-request@good-restricted", steps.Failed, "may not create serviceaccounts/token")
 	expect(t, got, "cluster/node-pod-cidrs@good-restricted", steps.Warned, "403") // a warning-level check

@@ -2,11 +2,14 @@ package checks
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/meshwiz/meshwiz/internal/steps"
@@ -61,20 +64,43 @@ func checkClusterNames(_ context.Context, p *plan) (steps.Result, error) {
 	return steps.Result{Message: strings.Join(sortedKeys(seen), ", ")}, nil
 }
 
+// identities are the keys under which two contexts are the same cluster:
+// the kube-system namespace UID (when readable) and the server URL with its CA.
+func identities(ctx context.Context, m *member) ([]string, error) {
+	cfg := m.client().Config
+	ca := sha256.Sum256(cfg.CAData)
+	ids := []string{fmt.Sprintf("server %s with the same CA|%s", strings.TrimSuffix(cfg.Host, "/"), hex.EncodeToString(ca[:8]))}
+	ns, err := m.facts.KubeSystem(ctx)
+	switch {
+	case err == nil:
+		ids = append(ids, "kube-system UID "+string(ns.UID))
+	case !apierrors.IsForbidden(err):
+		return nil, err
+	}
+	return ids, nil
+}
+
 func checkDuplicates(ctx context.Context, p *plan) (steps.Result, error) {
 	ok, down := p.reachableMembers(ctx)
-	byUID := map[string][]string{}
+	byID := map[string][]string{}
 	for _, m := range ok {
-		ns, err := m.facts.KubeSystem(ctx)
+		ids, err := identities(ctx, m)
 		if err != nil {
 			return steps.Result{}, err
 		}
-		byUID[string(ns.UID)] = append(byUID[string(ns.UID)], m.context())
+		for _, id := range ids {
+			byID[id] = append(byID[id], m.context())
+		}
 	}
 	var dups []string
-	for uid, ctxs := range byUID {
-		if len(ctxs) > 1 {
-			dups = append(dups, fmt.Sprintf("contexts %s are the same cluster (kube-system UID %s)", strings.Join(ctxs, " and "), uid))
+	reported := map[string]bool{}
+	for _, id := range sortedKeys(byID) {
+		ctxs := byID[id]
+		key := strings.Join(ctxs, " and ")
+		if len(ctxs) > 1 && !reported[key] {
+			reported[key] = true
+			what, _, _ := strings.Cut(id, "|")
+			dups = append(dups, fmt.Sprintf("contexts %s are the same cluster (%s)", key, what))
 		}
 	}
 	if len(dups) > 0 {

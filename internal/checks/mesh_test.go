@@ -70,7 +70,10 @@ func TestDuplicateClusterUnderTwoContexts(t *testing.T) {
 		cls = append(cls, Cluster{Client: c, Name: name})
 	}
 	got := run(t, Options{Clusters: cls, MultiNetwork: true, AllowLoopbackServers: true})
-	expect(t, got, "mesh/duplicate-cluster", steps.Failed, "good and good-again are the same cluster")
+	expect(t, got, "mesh/duplicate-cluster", steps.Failed, "good and good-again are the same cluster", "kube-system UID")
+	// A context that may not read kube-system is still recognised by its server and CA.
+	got = run(t, Options{Clusters: clusters(t, b, "good", "good-restricted"), MultiNetwork: true, AllowLoopbackServers: true})
+	expect(t, got, "mesh/duplicate-cluster", steps.Failed, "good and good-restricted are the same cluster", "same CA")
 	got = run(t, Options{Clusters: clusters(t, b, "good", "poddup"), MultiNetwork: true, AllowLoopbackServers: true})
 	expect(t, got, "mesh/duplicate-cluster", steps.Passed, "2 distinct clusters")
 }

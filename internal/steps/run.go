@@ -202,7 +202,7 @@ func runNode(ctx context.Context, n *node, emit func(Event)) {
 		e.Message = skip.Reason
 	default:
 		e.Message = err.Error()
-		e.Hint = s.Hint
+		e.Hint = hintFor(s, err)
 	}
 	if ctx.Err() != nil && e.Status != Passed {
 		e.Status, e.Message = Skipped, "canceled: "+e.Message

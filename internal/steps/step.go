@@ -140,6 +140,34 @@ func Skip(format string, args ...any) error {
 	return &SkipError{Reason: fmt.Sprintf(format, args...)}
 }
 
+// Hinter is implemented by errors that know better than the step's static
+// hint what to do (e.g. a classified connection failure); the runner then
+// reports the error's hint.
+type Hinter interface {
+	Hint() string
+}
+
+// hinted attaches a specific hint to an error.
+type hinted struct {
+	error
+	hint string
+}
+
+func (h hinted) Unwrap() error { return h.error }
+func (h hinted) Hint() string  { return h.hint }
+
+// WithHint returns err with a specific hint that replaces the step's own.
+func WithHint(err error, hint string) error { return hinted{err, hint} }
+
+// hintFor returns the most specific hint for a step's error.
+func hintFor(s Step, err error) string {
+	var h Hinter
+	if errors.As(err, &h) && h.Hint() != "" {
+		return h.Hint()
+	}
+	return s.Hint
+}
+
 // WarnError reports a finding as a warning whatever the step's severity (for
 // a check that passes with a caveat).
 type WarnError struct{ Err error }
