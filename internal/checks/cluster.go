@@ -150,7 +150,15 @@ func checkNodePodCIDRs(ctx context.Context, _ *plan, c *member) (steps.Result, e
 		return steps.Result{Details: map[string]any{"nodesWithoutPodCIDR": without}},
 			fmt.Errorf("%d of %d nodes have no spec.podCIDRs (%s): pod range overlap cannot be judged for them", len(without), len(nodes), firstN(without, 5))
 	}
-	return steps.Result{Message: fmt.Sprintf("%d nodes", len(nodes))}, nil
+	return steps.Result{Message: plural(len(nodes), "node", "nodes") + ", all with pod CIDRs"}, nil
+}
+
+// plural renders a count with the right noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // firstN joins at most n names, saying how many more there are.

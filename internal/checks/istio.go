@@ -94,7 +94,10 @@ func checkStaleWebhooks(ctx context.Context, _ *plan, c *member) (steps.Result, 
 		return steps.Result{Details: map[string]any{"stale": details}},
 			fmt.Errorf("%d webhook configuration(s) call Services that do not exist: %s", len(stale), strings.Join(stale, "; "))
 	}
-	return steps.Result{Message: fmt.Sprintf("%d Istio webhook configuration(s), none stale", len(hooks))}, nil
+	if len(hooks) == 0 {
+		return steps.Result{Message: "no Istio webhook configurations"}, nil
+	}
+	return steps.Result{Message: plural(len(hooks), "Istio webhook configuration", "Istio webhook configurations") + ", none stale"}, nil
 }
 
 // Root is a root certificate found in a cluster's cacerts.

@@ -116,34 +116,43 @@ func notCompared(down []string) string {
 	return fmt.Sprintf(" (not compared, unreachable: %s)", strings.Join(down, ", "))
 }
 
-// addressProblem says why a server URL cannot work inside a remote secret
-// ("" when it can), and whether the problem is only that it is loopback.
-func addressProblem(server string) (problem string, loopback bool) {
+// Address kinds that can never work inside a remote secret, with why.
+var addressKinds = map[string]string{
+	"loopback":    "loopback addresses: inside another cluster they name the pod itself (the kind/minikube trap)",
+	"localhost":   "localhost: inside another cluster it names the pod itself",
+	"link-local":  "link-local addresses, reachable only on their own link",
+	"unspecified": "the unspecified address",
+	"invalid":     "not URLs",
+}
+
+// addressKind says why a server URL cannot work inside a remote secret, as a
+// key of addressKinds ("" when it can).
+func addressKind(server string) string {
 	u, err := url.Parse(server)
 	if err != nil || u.Host == "" {
-		return fmt.Sprintf("%q is not a URL", server), false
+		return "invalid"
 	}
 	host := u.Hostname()
 	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return fmt.Sprintf("%s names localhost: inside another cluster that is the pod itself", server), true
+		return "localhost"
 	}
 	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return "", false
-	}
 	switch {
+	case err != nil:
+		return ""
 	case ip.IsLoopback():
-		return fmt.Sprintf("%s is a loopback address: inside another cluster that is the pod itself (the kind/minikube trap)", server), true
+		return "loopback"
 	case ip.IsLinkLocalUnicast():
-		return fmt.Sprintf("%s is a link-local address, reachable only on its own link", server), false
+		return "link-local"
 	case ip.IsUnspecified():
-		return fmt.Sprintf("%s is the unspecified address", server), false
+		return "unspecified"
 	}
-	return "", false
+	return ""
 }
 
 func checkServerAddresses(_ context.Context, p *plan) (steps.Result, error) {
-	var bad, accepted []string
+	bad := map[string][]string{} // kind → "context url"
+	var accepted []string
 	addrs := map[string]string{}
 	for _, m := range p.members {
 		server := m.Server
@@ -151,18 +160,21 @@ func checkServerAddresses(_ context.Context, p *plan) (steps.Result, error) {
 			server = m.client().Server
 		}
 		addrs[m.context()] = server
-		prob, loopback := addressProblem(server)
-		switch {
-		case prob == "":
-		case loopback && p.opts.AllowLoopbackServers:
-			accepted = append(accepted, m.context()+": "+server)
+		switch kind := addressKind(server); {
+		case kind == "":
+		case (kind == "loopback" || kind == "localhost") && p.opts.AllowLoopbackServers:
+			accepted = append(accepted, m.context()+" "+server)
 		default:
-			bad = append(bad, fmt.Sprintf("context %s: %s", m.context(), prob))
+			bad[kind] = append(bad[kind], "context "+m.context()+" "+server)
 		}
 	}
 	details := map[string]any{"servers": addrs}
 	if len(bad) > 0 {
-		return steps.Result{Details: details}, fmt.Errorf("%s", strings.Join(bad, "; "))
+		var parts []string
+		for _, kind := range sortedKeys(bad) {
+			parts = append(parts, fmt.Sprintf("%s: %s", strings.Join(bad[kind], ", "), addressKinds[kind]))
+		}
+		return steps.Result{Details: details}, fmt.Errorf("%s", strings.Join(parts, "; "))
 	}
 	if len(accepted) > 0 {
 		return steps.Result{Details: details}, steps.Warnf("loopback API server addresses accepted because --allow-loopback-servers is set (sandbox/test only; no real remote cluster can reach them): %s", strings.Join(accepted, ", "))

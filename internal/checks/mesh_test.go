@@ -96,7 +96,7 @@ func TestAPIServerAddressForRemoteSecrets(t *testing.T) {
 	b := bed(t)
 	cls := clusters(t, b, "good", "poddup")
 	got := run(t, Options{Clusters: cls, MultiNetwork: true})
-	expect(t, got, "mesh/api-server-address", steps.Failed, "context good", "loopback address", "context poddup")
+	expect(t, got, "mesh/api-server-address", steps.Failed, "context good https://127.0.0.1", "context poddup", "loopback addresses")
 	cls[0].Server = "https://203.0.113.10:6443" // data only: never dialled
 	cls[1].Server = "https://localhost:6443"
 	got = run(t, Options{Clusters: cls, MultiNetwork: true})

@@ -90,7 +90,7 @@ func (r TextReport) event(b *strings.Builder, e Event) {
 	if e.Message != "" && (e.Status != Passed || r.Verbose) {
 		line += r.paint(ansiFaint, ": ") + e.Message
 	} else if e.Message != "" {
-		line += r.paint(ansiFaint, " ("+e.Message+")")
+		line += r.paint(ansiFaint, " — "+e.Message)
 	}
 	b.WriteString(line + "\n")
 	if l, ok := e.Details.(Lines); ok {
