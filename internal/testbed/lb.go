@@ -3,6 +3,7 @@ package testbed
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,9 +14,10 @@ import (
 	"k8s.io/client-go/util/workqueue"
 )
 
-// LoadBalancerIP returns the n-th (1-254) fake load-balancer address of the
-// cluster with this index in Options.Clusters: 127.0.<10+index>.<n>. The
-// addresses are data: nothing listens on them.
+// LoadBalancerIP returns the n-th (1-254) default fake load-balancer address
+// of the cluster with this index in Options.Clusters: 127.0.<10+index>.<n>
+// (see ClusterSpec.LoadBalancerNet). The addresses are data: nothing listens
+// on them.
 func LoadBalancerIP(index, n int) string { return fmt.Sprintf("127.0.%d.%d", 10+index, n) }
 
 // lbAssigner stands in for a cloud's service-lb-controller: every Service of
@@ -132,8 +134,9 @@ func (a *lbAssigner) freeIP() (string, error) {
 		}
 		used[ip] = true
 	}
+	base := netip.MustParsePrefix(a.c.spec.LoadBalancerNet).Addr().As4()
 	for n := 1; n <= 254; n++ {
-		if ip := LoadBalancerIP(a.c.index, n); !used[ip] {
+		if ip := fmt.Sprintf("%d.%d.%d.%d", base[0], base[1], base[2], n); !used[ip] {
 			return ip, nil
 		}
 	}

@@ -49,6 +49,14 @@ type ClusterSpec struct {
 	// KeepWebhooks leaves the MutatingAdmissionWebhook and
 	// ValidatingAdmissionWebhook admission plugins on (see the package doc).
 	KeepWebhooks bool
+	// LoadBalancerNet is the /24 the fake load-balancer assigner takes
+	// addresses from: default 127.0.<10+index>.0/24. Loopback addresses
+	// cannot be EndpointSlice endpoints, so a test whose LB address ends up
+	// in one (a remote's istiod pointing at its primary's east-west gateway)
+	// uses a documentation range instead: 192.0.2.0/24, 198.51.100.0/24 or
+	// 203.0.113.0/24 (RFC 5737). Either way the addresses are data that
+	// nothing dials; no other range is accepted.
+	LoadBalancerNet string
 }
 
 // Options configures Start.
@@ -143,6 +151,12 @@ func normalized(specs []ClusterSpec) ([]ClusterSpec, error) {
 			return nil, fmt.Errorf("testbed: %s: %w", label, err)
 		}
 		s.PodCIDR = pod.String()
+		if s.LoadBalancerNet == "" {
+			s.LoadBalancerNet = fmt.Sprintf("127.0.%d.0/24", 10+i)
+		}
+		if !allowedLBNet(s.LoadBalancerNet) {
+			return nil, fmt.Errorf("testbed: %s: LoadBalancerNet %q: use a /24 inside 127.0.0.0/16 or an RFC 5737 documentation range (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)", label, s.LoadBalancerNet)
+		}
 		if s.ServerAddress != "" {
 			u, err := url.Parse(s.ServerAddress)
 			if err != nil || u.Scheme != "https" || u.Host == "" {
@@ -249,4 +263,17 @@ func hasRuntimeConfig(flags []string) bool {
 		}
 	}
 	return false
+}
+
+// allowedLBNet accepts /24s that are loopback or documentation ranges.
+func allowedLBNet(s string) bool {
+	p, err := netip.ParsePrefix(s)
+	if err != nil || p.Bits() != 24 || p.Masked() != p {
+		return false
+	}
+	switch s {
+	case "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24":
+		return true
+	}
+	return reserved16.Contains(p.Addr())
 }

@@ -233,3 +233,18 @@ func mustReadQuiet(path string) []byte {
 	data, _ := os.ReadFile(path)
 	return data
 }
+
+func TestLoadBalancerNet(t *testing.T) {
+	specs, err := normalized([]ClusterSpec{{Name: "a"}, {Name: "b", LoadBalancerNet: "203.0.113.0/24"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if specs[0].LoadBalancerNet != "127.0.10.0/24" || specs[1].LoadBalancerNet != "203.0.113.0/24" {
+		t.Errorf("LoadBalancerNet defaults: %q %q", specs[0].LoadBalancerNet, specs[1].LoadBalancerNet)
+	}
+	for _, bad := range []string{"10.0.0.0/24", "203.0.113.0/25", "127.96.0.0/24", "8.8.8.0/24"} {
+		if _, err := normalized([]ClusterSpec{{Name: "a", LoadBalancerNet: bad}}); err == nil || !strings.Contains(err.Error(), "LoadBalancerNet") {
+			t.Errorf("LoadBalancerNet %q accepted: %v", bad, err)
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package install
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// Istio resources meshwiz applies.
+var (
+	gatewayGVR        = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "gateways"}
+	virtualServiceGVR = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
+	peerAuthGVR       = schema.GroupVersionResource{Group: "security.istio.io", Version: "v1", Resource: "peerauthentications"}
+)
+
+// waitGatewayAddress waits until the east-west gateway Service has the
+// address other clusters use: the load balancer's IP (or hostname, with a
+// warning), or for NodePort the configured external IP.
+func (r *run) waitGatewayAddress(ctx context.Context, cl *mesh.Cluster, progress func(string)) (steps.Result, error) {
+	c := r.client(cl)
+	timeout := r.env.AddressTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	var addr, hostname string
+	progress("waiting for the east-west gateway's external address")
+	err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
+		svc, err := c.Kube.CoreV1().Services(Namespace).Get(ctx, EastWestService, metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		if len(svc.Spec.ExternalIPs) > 0 {
+			addr = svc.Spec.ExternalIPs[0]
+			return true, nil
+		}
+		for _, in := range svc.Status.LoadBalancer.Ingress {
+			if in.IP != "" {
+				addr = in.IP
+				return true, nil
+			}
+			if in.Hostname != "" {
+				hostname = in.Hostname
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return steps.Result{}, steps.WithHint(fmt.Errorf("the Service %s/%s got no external address within %s", Namespace, EastWestService, timeout),
+			"the cluster needs a load-balancer controller (cloud LB, MetalLB for kind), or set eastWestGateway.serviceType: NodePort with externalIPs")
+	}
+	if hostname != "" {
+		r.setGateway(cl.Name, hostname)
+		return steps.Result{}, steps.Warnf("the gateway's address is a hostname (%s): istiod resolves it, but a remote's istiod Service becomes ExternalName, which webhooks cannot call (the EKS trap)", hostname)
+	}
+	if net.ParseIP(addr) == nil {
+		return steps.Result{}, fmt.Errorf("the gateway address %q is not an IP", addr)
+	}
+	r.setGateway(cl.Name, addr)
+	return steps.Result{Message: "east-west gateway address " + addr}, nil
+}
+
+// apply server-side-applies an Istio object (waiting briefly for its CRD to
+// be served right after the base chart installed it) and records it.
+func (r *run) apply(ctx context.Context, c *kube.Client, cluster string, gvr schema.GroupVersionResource, obj map[string]any) error {
+	u := &unstructured.Unstructured{Object: obj}
+	u.SetNamespace(Namespace)
+	labels := u.GetLabels()
+	u.SetLabels(managedLabels(labels))
+	data, err := u.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	force := true
+	err = wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := c.Dynamic.Resource(gvr).Namespace(Namespace).Patch(ctx, u.GetName(), types.ApplyPatchType, data,
+			metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
+		if apierrors.IsNotFound(err) {
+			return false, nil // CRD not served yet
+		}
+		return err == nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("applying %s %s/%s: %w", u.GetKind(), Namespace, u.GetName(), err)
+	}
+	return r.note(ctx, c, cluster, Object{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: Namespace, Name: u.GetName(), Change: "created"})
+}
+
+// exposeServices applies cross-network-gateway (samples/multicluster/expose-services.yaml).
+func (r *run) exposeServices(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
+	obj := map[string]any{
+		"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "cross-network-gateway"},
+		"spec": map[string]any{
+			"selector": map[string]any{"istio": "eastwestgateway"},
+			"servers": []any{map[string]any{
+				"port":  map[string]any{"number": 15443, "name": "tls", "protocol": "TLS"},
+				"tls":   map[string]any{"mode": "AUTO_PASSTHROUGH"},
+				"hosts": []any{"*.local"},
+			}},
+		},
+	}
+	if err := r.apply(ctx, r.client(cl), cl.Name, gatewayGVR, obj); err != nil {
+		return steps.Result{}, err
+	}
+	return steps.Result{Message: "Gateway cross-network-gateway exposes *.local on 15443 (AUTO_PASSTHROUGH)"}, nil
+}
+
+// exposeIstiod applies istiod-gateway and istiod-vs
+// (samples/multicluster/expose-istiod.yaml) so remotes reach istiod through
+// the east-west gateway on 15012 (xDS) and 15017 (webhooks).
+func (r *run) exposeIstiod(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
+	c := r.client(cl)
+	gw := map[string]any{
+		"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+		"metadata": map[string]any{"name": "istiod-gateway"},
+		"spec": map[string]any{
+			"selector": map[string]any{"istio": "eastwestgateway"},
+			"servers": []any{
+				map[string]any{"port": map[string]any{"number": 15012, "name": "tls-istiod", "protocol": "tls"},
+					"tls": map[string]any{"mode": "PASSTHROUGH"}, "hosts": []any{"*"}},
+				map[string]any{"port": map[string]any{"number": 15017, "name": "tls-istiodwebhook", "protocol": "tls"},
+					"tls": map[string]any{"mode": "PASSTHROUGH"}, "hosts": []any{"*"}},
+			},
+		},
+	}
+	route := func(port, target int64) map[string]any {
+		return map[string]any{
+			"match": []any{map[string]any{"port": port, "sniHosts": []any{"*"}}},
+			"route": []any{map[string]any{"destination": map[string]any{
+				"host": "istiod." + Namespace + ".svc.cluster.local", "port": map[string]any{"number": target}}}},
+		}
+	}
+	vs := map[string]any{
+		"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+		"metadata": map[string]any{"name": "istiod-vs"},
+		"spec": map[string]any{
+			"hosts": []any{"*"}, "gateways": []any{"istiod-gateway"},
+			"tls": []any{route(15012, 15012), route(15017, 443)},
+		},
+	}
+	if err := r.apply(ctx, c, cl.Name, gatewayGVR, gw); err != nil {
+		return steps.Result{}, err
+	}
+	if err := r.apply(ctx, c, cl.Name, virtualServiceGVR, vs); err != nil {
+		return steps.Result{}, err
+	}
+	return steps.Result{Message: "Gateway istiod-gateway and VirtualService istiod-vs expose istiod on 15012 and 15017"}, nil
+}
+
+// meshMTLS applies the mesh-wide PeerAuthentication when mTLS is STRICT
+// (PERMISSIVE is Istio's default and needs no object).
+func (r *run) meshMTLS(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
+	if r.cfg.Security.MTLS != "STRICT" {
+		return steps.Result{}, steps.Skip("mTLS is %s, Istio's default: nothing to apply", r.cfg.Security.MTLS)
+	}
+	pa := map[string]any{
+		"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+		"metadata": map[string]any{"name": "default"},
+		"spec":     map[string]any{"mtls": map[string]any{"mode": "STRICT"}},
+	}
+	if err := r.apply(ctx, r.client(cl), cl.Name, peerAuthGVR, pa); err != nil {
+		return steps.Result{}, err
+	}
+	return steps.Result{Message: "PeerAuthentication istio-system/default requires mTLS mesh-wide"}, nil
+}

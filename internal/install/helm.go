@@ -1,0 +1,148 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshwiz/meshwiz/internal/kube"
+)
+
+// helmRelease installs the release, or upgrades it in place when it exists,
+// and waits for its resources. A release left failed or pending by an
+// interrupted run is repaired first (uninstalled when it never deployed,
+// rolled back when an upgrade was cut off), so a re-run finishes the job.
+// While Helm waits, progress reports the release's Deployments.
+func (r *run) helmRelease(ctx context.Context, c *kube.Client, name string, ch *chart.Chart, values map[string]any, progress func(string)) (string, error) {
+	cfg, err := c.Helm(Namespace, nil)
+	if err != nil {
+		return "", err
+	}
+	timeout := r.env.HelmTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	last, err := lastRelease(cfg, name)
+	if err != nil {
+		return "", err
+	}
+	if last != nil {
+		if err := repair(cfg, last, timeout); err != nil {
+			return "", err
+		}
+		if last, err = lastRelease(cfg, name); err != nil {
+			return "", err
+		}
+	}
+	stop := watchDeployments(ctx, c, name, progress)
+	defer stop()
+	var rel *release.Release
+	verb := "installed"
+	if last == nil {
+		in := action.NewInstall(cfg)
+		in.ReleaseName, in.Namespace = name, Namespace
+		in.Wait, in.Timeout = true, timeout
+		rel, err = in.RunWithContext(ctx, ch, values)
+	} else {
+		up := action.NewUpgrade(cfg)
+		up.Namespace = Namespace
+		up.Wait, up.Timeout = true, timeout
+		up.MaxHistory = 10
+		rel, err = up.RunWithContext(ctx, name, ch, values)
+		verb = "upgraded"
+	}
+	if err != nil {
+		return "", fmt.Errorf("helm %s of release %s/%s: %w", map[bool]string{true: "install", false: "upgrade"}[last == nil], Namespace, name, err)
+	}
+	return fmt.Sprintf("%s release %s (chart %s %s, revision %d)", verb, name, ch.Metadata.Name, ch.Metadata.Version, rel.Version), nil
+}
+
+// lastRelease returns the newest revision of a release, or nil.
+func lastRelease(cfg *action.Configuration, name string) (*release.Release, error) {
+	h := action.NewHistory(cfg)
+	h.Max = 1
+	rels, err := h.Run(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) || (err == nil && len(rels) == 0) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the history of release %s: %w", name, err)
+	}
+	sort.Slice(rels, func(i, j int) bool { return rels[i].Version > rels[j].Version })
+	return rels[0], nil
+}
+
+// repair makes a release left behind by an interrupted or failed run
+// upgradable again.
+func repair(cfg *action.Configuration, last *release.Release, timeout time.Duration) error {
+	switch last.Info.Status {
+	case release.StatusDeployed, release.StatusSuperseded:
+		return nil
+	case release.StatusPendingUpgrade, release.StatusPendingRollback:
+		if last.Version > 1 {
+			rb := action.NewRollback(cfg)
+			rb.Wait, rb.Timeout = false, timeout
+			if err := rb.Run(last.Name); err != nil {
+				return fmt.Errorf("rolling back the interrupted upgrade of release %s: %w", last.Name, err)
+			}
+			return nil
+		}
+	}
+	if last.Info.Status == release.StatusFailed && last.Version > 1 {
+		return nil // an upgrade failed; the next upgrade replaces it
+	}
+	// Never deployed (failed or interrupted first install): start over.
+	un := action.NewUninstall(cfg)
+	un.Timeout = timeout
+	if _, err := un.Run(last.Name); err != nil {
+		return fmt.Errorf("removing the unfinished release %s (status %s): %w", last.Name, last.Info.Status, err)
+	}
+	return nil
+}
+
+// watchDeployments reports "name ready/wanted" for the release's Deployments
+// every two seconds until stopped.
+func watchDeployments(ctx context.Context, c *kube.Client, releaseName string, progress func(string)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(2 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			list, err := c.Kube.AppsV1().Deployments(Namespace).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				continue
+			}
+			var parts []string
+			for _, d := range list.Items {
+				if d.Annotations["meta.helm.sh/release-name"] != releaseName {
+					continue
+				}
+				want := int32(1)
+				if d.Spec.Replicas != nil {
+					want = *d.Spec.Replicas
+				}
+				parts = append(parts, fmt.Sprintf("%s %d/%d ready", d.Name, d.Status.ReadyReplicas, want))
+			}
+			if len(parts) > 0 {
+				progress(strings.Join(parts, ", "))
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}

@@ -1,0 +1,220 @@
+package install
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/action"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// TestMultiPrimaryMultiNetwork installs east and west as two primaries on
+// two networks: first interrupted right after east's istio-base, then again
+// (which finishes the job), then a third time (which upgrades in place).
+func TestMultiPrimaryMultiNetwork(t *testing.T) {
+	cfg := meshFor(t, mesh.MultiPrimary, true, "east", "west")
+	env := envFor(t, cfg)
+	ctx, cancel := context.WithCancel(t.Context())
+	plan, err := Plan(cfg, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := steps.Run(ctx, plan, func(e steps.Event) {
+		if e.Step.ID == IDBase && e.Step.Cluster == "east" && e.Status == steps.Passed {
+			cancel()
+		}
+	})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := statusOf(first, IDRemoteSecret+"west", "east"); e.Status != steps.Skipped {
+		t.Fatalf("the interrupted run went on: %s %s", e.Status, e.Message)
+	}
+
+	install(t, t.Context(), cfg, env) // finishes the job
+	sum := install(t, t.Context(), cfg, env)
+	contains(t, "re-run of istiod", statusOf(sum, IDIstiod, "east").Message, "upgraded release istiod")
+
+	for _, name := range []string{"east", "west"} {
+		other := map[string]string{"east": "west", "west": "east"}[name]
+		c := admin(t, name)
+		ns, err := c.Kube.CoreV1().Namespaces().Get(t.Context(), Namespace, getOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ns.Labels[NetworkLabel] != "net-"+name || ns.Labels[ManagedByLabel] != ManagedByValue {
+			t.Errorf("%s: istio-system labels %v", name, ns.Labels)
+		}
+		hcfg, err := c.Helm(Namespace, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rels, err := action.NewList(hcfg).Run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rels {
+			got = append(got, r.Name)
+		}
+		slices.Sort(got)
+		if strings.Join(got, ",") != "istio-base,istio-eastwestgateway,istiod" {
+			t.Errorf("%s: helm releases %v", name, got)
+		}
+		dep, err := c.Kube.AppsV1().Deployments(Namespace).Get(t.Context(), "istiod", getOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{}
+		for _, e := range dep.Spec.Template.Spec.Containers[0].Env {
+			env[e.Name] = e.Value
+		}
+		if env["CLUSTER_ID"] != name || dep.Spec.Template.Spec.Containers[0].Image != "docker.io/istio/pilot:1.31.1" {
+			t.Errorf("%s: istiod CLUSTER_ID=%q image=%q", name, env["CLUSTER_ID"], dep.Spec.Template.Spec.Containers[0].Image)
+		}
+		svc, err := c.Kube.CoreV1().Services(Namespace).Get(t.Context(), EastWestService, getOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if svc.Labels[NetworkLabel] != "net-"+name || len(svc.Status.LoadBalancer.Ingress) == 0 || !strings.HasPrefix(svc.Status.LoadBalancer.Ingress[0].IP, "127.0.") {
+			t.Errorf("%s: gateway service labels %v ingress %v", name, svc.Labels, svc.Status.LoadBalancer.Ingress)
+		}
+		if _, err := c.Dynamic.Resource(gatewayGVR).Namespace(Namespace).Get(t.Context(), "cross-network-gateway", getOpts); err != nil {
+			t.Errorf("%s: cross-network-gateway: %v", name, err)
+		}
+		checkRemoteSecret(t, name, other)
+		rec, err := ReadRecord(t.Context(), c)
+		if err != nil || rec == nil {
+			t.Fatalf("%s: record %v %v", name, rec, err)
+		}
+		var kinds []string
+		for _, o := range rec.Objects {
+			kinds = append(kinds, o.Kind+"/"+o.Name)
+		}
+		for _, want := range []string{"Namespace/istio-system", "Secret/cacerts", "Release/istiod", "Release/istio-eastwestgateway",
+			"Secret/" + ReaderToken, "Secret/" + RemoteSecretName(other), "Gateway/cross-network-gateway", "ConfigMap/" + RecordName} {
+			if !slices.Contains(kinds, want) {
+				t.Errorf("%s: the record lacks %s: %v", name, want, kinds)
+			}
+		}
+	}
+}
+
+// checkRemoteSecret asserts that `in` holds the remote secret for `source`:
+// labelled and annotated for istiod, with a kubeconfig that uses source's
+// reader token — never the operator's admin credentials.
+func checkRemoteSecret(t *testing.T, in, source string) {
+	t.Helper()
+	s, err := admin(t, in).Kube.CoreV1().Secrets(Namespace).Get(t.Context(), RemoteSecretName(source), getOpts)
+	if err != nil {
+		t.Fatalf("%s: remote secret for %s: %v", in, source, err)
+	}
+	if s.Labels[MultiClusterLbl] != "true" || s.Annotations[ClusterAnno] != source || s.Labels[ManagedByLabel] != ManagedByValue {
+		t.Errorf("%s: remote secret labels %v annotations %v", in, s.Labels, s.Annotations)
+	}
+	kc, err := clientcmd.Load(s.Data[source])
+	if err != nil {
+		t.Fatalf("%s: remote secret data key %q is not a kubeconfig: %v", in, source, err)
+	}
+	tok, err := admin(t, source).Kube.CoreV1().Secrets(Namespace).Get(t.Context(), ReaderToken, getOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := kc.AuthInfos[source]
+	if user == nil || user.Token != string(tok.Data[corev1.ServiceAccountTokenKey]) || len(user.ClientCertificateData) > 0 || len(user.ClientKeyData) > 0 {
+		t.Errorf("%s: the remote secret's user is not %s's reader token", in, source)
+	}
+	if cl := kc.Clusters[source]; cl == nil || cl.Server != admin(t, source).Server {
+		t.Errorf("%s: the remote secret's server is not %s's", in, source)
+	}
+}
+
+// TestPrimaryRemoteMultiNetwork installs hub (primary) and spoke (remote) on
+// two networks with STRICT mTLS and injection in spoke's "app" namespace.
+func TestPrimaryRemoteMultiNetwork(t *testing.T) {
+	spokeAdmin := admin(t, "spoke")
+	if _, err := spokeAdmin.Kube.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "app"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spokeAdmin.Kube.CoreV1().Pods("app").Create(t.Context(), &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := meshFor(t, mesh.PrimaryRemote, true, "hub", "spoke")
+	cfg.Security.MTLS = "STRICT"
+	cfg.Cluster("spoke").InjectNamespaces = []string{"app"}
+	sum := install(t, t.Context(), cfg, envFor(t, cfg))
+
+	hubAddr := statusOf(sum, IDGatewayAddress, "hub")
+	if hubAddr.Status != steps.Passed || statusOf(sum, IDIstiod, "spoke").Time.Before(hubAddr.Time) {
+		t.Errorf("spoke's istiod did not wait for hub's gateway address: %+v", hubAddr)
+	}
+	addr := strings.TrimPrefix(hubAddr.Message, "east-west gateway address ")
+	contains(t, "injection", statusOf(sum, IDInjection, "spoke").Message, "app", "1 pod(s) need a restart")
+
+	spoke, hub := admin(t, "spoke"), admin(t, "hub")
+	ns, err := spoke.Kube.CoreV1().Namespaces().Get(t.Context(), Namespace, getOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Annotations[ControlPlaneAnno] != "hub" || ns.Labels[NetworkLabel] != "net-spoke" {
+		t.Errorf("spoke istio-system: labels %v annotations %v", ns.Labels, ns.Annotations)
+	}
+	if _, err := spoke.Kube.AppsV1().Deployments(Namespace).Get(t.Context(), "istiod", getOpts); err == nil {
+		t.Error("the remote runs an istiod Deployment")
+	}
+	eps, err := spoke.Kube.DiscoveryV1().EndpointSlices(Namespace).List(t.Context(), metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=istiod"})
+	if err != nil || len(eps.Items) == 0 || len(eps.Items[0].Endpoints) == 0 || eps.Items[0].Endpoints[0].Addresses[0] != addr {
+		t.Errorf("spoke's istiod EndpointSlice does not point at hub's gateway %s: %v %v", addr, eps, err)
+	}
+	hooks, err := spoke.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().List(t.Context(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, h := range hooks.Items {
+		for _, w := range h.Webhooks {
+			if w.ClientConfig.Service != nil && w.ClientConfig.Service.Path != nil {
+				found = found || *w.ClientConfig.Service.Path == "/inject/cluster/spoke/net/net-spoke"
+			}
+		}
+	}
+	if !found {
+		t.Error("no injection webhook on spoke uses /inject/cluster/spoke/net/net-spoke")
+	}
+	checkRemoteSecret(t, "hub", "spoke")
+	if _, err := spoke.Kube.CoreV1().Secrets(Namespace).Get(t.Context(), RemoteSecretName("hub"), getOpts); err == nil {
+		t.Error("the remote holds a remote secret for its primary")
+	}
+	if _, err := hub.Dynamic.Resource(gatewayGVR).Namespace(Namespace).Get(t.Context(), "istiod-gateway", getOpts); err != nil {
+		t.Errorf("hub: istiod-gateway: %v", err)
+	}
+	if _, err := hub.Dynamic.Resource(virtualServiceGVR).Namespace(Namespace).Get(t.Context(), "istiod-vs", getOpts); err != nil {
+		t.Errorf("hub: istiod-vs: %v", err)
+	}
+	for _, c := range []string{"hub", "spoke"} {
+		pa, err := admin(t, c).Dynamic.Resource(peerAuthGVR).Namespace(Namespace).Get(t.Context(), "default", getOpts)
+		if err != nil {
+			t.Errorf("%s: PeerAuthentication: %v", c, err)
+			continue
+		}
+		b, _ := json.Marshal(pa.Object["spec"])
+		contains(t, c+" PeerAuthentication", string(b), `"STRICT"`)
+	}
+	if svc, err := spoke.Kube.CoreV1().Services(Namespace).Get(t.Context(), EastWestService, getOpts); err != nil || svc.Labels[NetworkLabel] != "net-spoke" {
+		t.Errorf("spoke's east-west gateway: %v", err)
+	}
+	ns, err = spoke.Kube.CoreV1().Namespaces().Get(t.Context(), "app", getOpts)
+	if err != nil || ns.Labels[InjectionLabel] != "enabled" {
+		t.Errorf("namespace app: %v %v", ns.Labels, err)
+	}
+}

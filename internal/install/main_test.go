@@ -1,0 +1,118 @@
+package install
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshwiz/meshwiz/internal/certs"
+	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
+	"github.com/meshwiz/meshwiz/internal/testbed"
+)
+
+// The package's bed: east and west for multi-primary on two networks, hub
+// (primary) and spoke (remote) for primary-remote on two networks. Every
+// test installs into its own clusters.
+func TestMain(m *testing.M) {
+	testbed.Main(m, testbed.Options{Clusters: []testbed.ClusterSpec{
+		{Name: "east"}, {Name: "west"},
+		// spoke's istiod EndpointSlice points at hub's gateway: not loopback.
+		{Name: "hub", LoadBalancerNet: "203.0.113.0/24"}, {Name: "spoke"},
+	}})
+}
+
+// meshFor builds a defaulted, valid mesh config for contexts of the bed.
+func meshFor(t *testing.T, model mesh.Model, multiNetwork bool, contexts ...string) *mesh.Config {
+	t.Helper()
+	cfg := &mesh.Config{APIVersion: mesh.APIVersion, Kind: mesh.Kind, Model: model}
+	for _, c := range contexts {
+		cl := mesh.Cluster{Context: c, Name: c}
+		if multiNetwork {
+			cl.Network = "net-" + c
+		}
+		cfg.Clusters = append(cfg.Clusters, cl)
+	}
+	cfg.Security.CA.Dir = t.TempDir()
+	cfg.Default()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// envFor builds the clients (from the bed's kubeconfig) and the certificates.
+func envFor(t *testing.T, cfg *mesh.Config) Env {
+	t.Helper()
+	b := testbed.Shared()
+	env := Env{Clients: map[string]*kube.Client{}, Certs: map[string]*certs.Intermediate{},
+		HelmTimeout: 2 * time.Minute, AddressTimeout: time.Minute}
+	var names []string
+	for _, cl := range cfg.Clusters {
+		c, err := kube.Loader{Kubeconfig: b.Kubeconfig}.NewClient(cl.Context)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Clients[cl.Context] = c
+		names = append(names, cl.Name)
+	}
+	_, inters, _, err := certs.EnsureDir(cfg.Security.CA.Dir, names, certs.Options{KeyBits: 2048})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range inters {
+		env.Certs[in.Cluster] = in
+	}
+	return env
+}
+
+// install runs the plan and fails the test on any failed step.
+func install(t *testing.T, ctx context.Context, cfg *mesh.Config, env Env) steps.Summary {
+	t.Helper()
+	plan, err := Plan(cfg, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := steps.Run(ctx, plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range sum.Steps {
+		if e.Status == steps.Failed {
+			t.Errorf("%s: %s (hint: %s)", e.Step, e.Message, e.Hint)
+		}
+	}
+	return sum
+}
+
+func statusOf(sum steps.Summary, id, cluster string) steps.Event {
+	for _, e := range sum.Steps {
+		if e.Step.ID == id && e.Step.Cluster == cluster {
+			return e
+		}
+	}
+	return steps.Event{}
+}
+
+func contains(t *testing.T, what, s string, subs ...string) {
+	t.Helper()
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			t.Errorf("%s: %q lacks %q", what, s, sub)
+		}
+	}
+}
+
+func admin(t *testing.T, name string) *kube.Client {
+	c, err := kube.NewClientForConfig(name, testbed.Shared().Cluster(name).RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var getOpts = metav1.GetOptions{}

@@ -1,0 +1,60 @@
+package install
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// ensureNamespace creates istio-system (labelled managed-by meshwiz) or
+// adopts the existing one, and sets the topology label (the cluster's
+// network) and, on a remote, the controlPlaneClusters annotation naming its
+// primary.
+func (r *run) ensureNamespace(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
+	c := r.client(cl)
+	nss := c.Kube.CoreV1().Namespaces()
+	ns, err := nss.Get(ctx, Namespace, metav1.GetOptions{})
+	created := false
+	switch {
+	case apierrors.IsNotFound(err):
+		ns, err = nss.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace, Labels: managedLabels(nil)}},
+			metav1.CreateOptions{FieldManager: FieldManager})
+		if err != nil {
+			return steps.Result{}, fmt.Errorf("creating namespace %s: %w", Namespace, err)
+		}
+		created = true
+	case err != nil:
+		return steps.Result{}, fmt.Errorf("reading namespace %s: %w", Namespace, err)
+	}
+	if ns.DeletionTimestamp != nil {
+		return steps.Result{}, fmt.Errorf("namespace %s is being deleted: wait until it is gone, then run again", Namespace)
+	}
+	labels := map[string]any{NetworkLabel: cl.Network}
+	annotations := map[string]any{}
+	if cl.Role == mesh.Remote {
+		annotations[ControlPlaneAnno] = cl.Primary
+	}
+	patch := map[string]any{"metadata": map[string]any{"labels": labels, "annotations": annotations}}
+	if _, err := nss.Patch(ctx, Namespace, types.MergePatchType, mustJSON(patch), metav1.PatchOptions{FieldManager: FieldManager}); err != nil {
+		return steps.Result{}, fmt.Errorf("labelling namespace %s: %w", Namespace, err)
+	}
+	change, msg := "labelled", "adopted the existing "+Namespace
+	if created {
+		change, msg = "created", "created "+Namespace
+	}
+	detail := NetworkLabel + "=" + cl.Network
+	if cl.Role == mesh.Remote {
+		detail += ", " + ControlPlaneAnno + "=" + cl.Primary
+	}
+	if err := r.note(ctx, c, cl.Name, Object{APIVersion: "v1", Kind: "Namespace", Name: Namespace, Change: change, Detail: detail}); err != nil {
+		return steps.Result{}, err
+	}
+	return steps.Result{Message: msg + " with " + detail}, nil
+}

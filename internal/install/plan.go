@@ -1,0 +1,187 @@
+package install
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"helm.sh/helm/v3/pkg/chart"
+
+	"github.com/meshwiz/meshwiz/internal/charts"
+	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// Step IDs of the install plan (stable: used in JSON output and tests).
+const (
+	IDNamespace      = "install/namespace"
+	IDCACerts        = "install/cacerts"
+	IDBase           = "install/istio-base"
+	IDIstiod         = "install/istiod"
+	IDGateway        = "install/eastwest-gateway"
+	IDGatewayAddress = "install/gateway-address"
+	IDExposeIstiod   = "install/expose-istiod"
+	IDExposeServices = "install/expose-services"
+	IDReaderToken    = "install/reader-token"
+	IDRemoteSecret   = "install/remote-secret/" // + source cluster name
+	IDMeshMTLS       = "install/mesh-mtls"
+	IDInjection      = "install/injection"
+)
+
+type stepFn func(ctx context.Context, progress func(string)) (steps.Result, error)
+
+// builder appends steps phase by phase, so that a step may depend on any
+// step of an earlier phase in any cluster.
+type builder struct {
+	r     *run
+	steps []steps.Step
+}
+
+func (b *builder) add(cl *mesh.Cluster, id, title, hint string, sev steps.Severity, timeout time.Duration, after []steps.Ref, fn stepFn) {
+	b.steps = append(b.steps, steps.Step{ID: id, Title: title, Hint: hint, Severity: sev, Cluster: cl.Context,
+		Timeout: timeout, After: after, Run: fn})
+}
+
+// Plan builds the install steps for cfg, which must be defaulted and valid.
+// Steps of one cluster run in order; clusters run concurrently; a remote's
+// istiod waits for its primary's gateway address; a remote secret waits for
+// its source's reader token (and its target's istiod, earlier in that lane).
+func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if env.Charts.Kind == "" {
+		env.Charts = charts.Source{Kind: cfg.Istio.Charts.Source, RepoURL: cfg.Istio.Charts.RepoURL, Path: cfg.Istio.Charts.Path, Version: cfg.Istio.Version}
+	}
+	r := &run{cfg: cfg, env: env, gateways: map[string]string{}, tokens: map[string]readerToken{}, charts: map[string]*chart.Chart{}}
+	helmTimeout := env.HelmTimeout
+	if helmTimeout <= 0 {
+		helmTimeout = 5 * time.Minute
+	}
+	addrTimeout := env.AddressTimeout
+	if addrTimeout <= 0 {
+		addrTimeout = 5 * time.Minute
+	}
+	helmStep, addrStep := helmTimeout+time.Minute, addrTimeout+30*time.Second
+	b := &builder{r: r}
+	all := make([]*mesh.Cluster, len(cfg.Clusters))
+	for i := range cfg.Clusters {
+		all[i] = &cfg.Clusters[i]
+	}
+	ref := func(id string, cl *mesh.Cluster) []steps.Ref { return []steps.Ref{{ID: id, Cluster: cl.Context}} }
+	helm := func(release, chartName string, cl *mesh.Cluster) stepFn {
+		return func(ctx context.Context, p func(string)) (steps.Result, error) {
+			return r.installRelease(ctx, cl, release, chartName, p)
+		}
+	}
+
+	// Phase 1, every cluster: namespace, cacerts (before istiod starts), CRDs.
+	for _, cl := range all {
+		b.add(cl, IDNamespace, "istio-system exists with the cluster's topology labels", "", steps.Fatal, 0, nil,
+			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureNamespace(ctx, cl) })
+		b.add(cl, IDCACerts, "cacerts holds the cluster's intermediate of the mesh root", "remove the other cacerts (istiod must be restarted after), or bring that root with security.ca.mode: existing", steps.Fatal, 0, nil,
+			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureCACerts(ctx, cl) })
+		b.add(cl, IDBase, "Helm release istio-base is deployed (CRDs, reader ServiceAccount)", helmHint, steps.Fatal, helmStep, nil,
+			helm(ReleaseBase, charts.Base, cl))
+	}
+	// Phase 2, primaries: istiod, then the east-west gateway where needed.
+	for _, cl := range cfg.Primaries() {
+		b.add(cl, IDIstiod, "Helm release istiod is deployed and ready", helmHint, steps.Fatal, helmStep, nil, helm(ReleaseIstiod, charts.Istiod, cl))
+		b.gateway(cl, helmStep, addrStep, nil)
+		if len(cfg.RemotesOf(cl.Name)) > 0 {
+			b.add(cl, IDExposeIstiod, "istiod is exposed to remotes through the east-west gateway", "", steps.Fatal, time.Minute, nil,
+				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.exposeIstiod(ctx, cl) })
+		}
+		if cfg.MultiNetwork() {
+			b.add(cl, IDExposeServices, "services are exposed across networks (cross-network-gateway)", "", steps.Fatal, time.Minute, nil,
+				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.exposeServices(ctx, cl) })
+		}
+	}
+	// Phase 3, remotes: istiod in the remote profile, pointed at the primary's gateway.
+	for _, cl := range cfg.Remotes() {
+		primary := cfg.Cluster(cl.Primary)
+		b.add(cl, IDIstiod, "Helm release istiod (remote profile) points at the primary", helmHint, steps.Fatal, helmStep,
+			ref(IDGatewayAddress, primary), helm(ReleaseIstiod, charts.Istiod, cl))
+	}
+	// Phase 4: reader tokens in every cluster another cluster's istiod reads.
+	sources := readSources(cfg)
+	for _, cl := range all {
+		if len(sources[cl.Name]) > 0 {
+			b.add(cl, IDReaderToken, "the reader ServiceAccount has a token for remote secrets", "", steps.Fatal, 90*time.Second, nil,
+				func(ctx context.Context, p func(string)) (steps.Result, error) { return r.readerToken(ctx, cl, p) })
+		}
+	}
+	// Phase 5: remote secrets, in the lane of the cluster whose istiod reads.
+	for _, target := range all {
+		for _, src := range readersOf(cfg, target) {
+			b.add(target, IDRemoteSecret+src.Name, fmt.Sprintf("istiod in %s can read cluster %s (remote secret)", target.Name, src.Name),
+				"", steps.Fatal, time.Minute, ref(IDReaderToken, src),
+				func(ctx context.Context, _ func(string)) (steps.Result, error) {
+					return r.remoteSecret(ctx, src, target)
+				})
+		}
+	}
+	// Phase 6: remotes on their own network get their gateway once attached.
+	if cfg.MultiNetwork() {
+		for _, cl := range cfg.Remotes() {
+			b.gateway(cl, helmStep, addrStep, ref(IDRemoteSecret+cl.Name, cfg.Cluster(cl.Primary)))
+		}
+	}
+	// Phase 7, every cluster: mesh-wide mTLS and sidecar injection.
+	for _, cl := range all {
+		b.add(cl, IDMeshMTLS, "mesh-wide mTLS mode is applied", "", steps.Fatal, time.Minute, nil,
+			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.meshMTLS(ctx, cl) })
+		b.add(cl, IDInjection, "chosen namespaces have sidecar injection enabled", "", steps.Error, time.Minute, nil,
+			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.injection(ctx, cl) })
+	}
+	return b.steps, nil
+}
+
+const helmHint = "see the error above; `helm status <release> -n istio-system --kube-context <context>` shows the release, and running setup again repairs or upgrades it"
+
+// gateway adds the east-west gateway release and the wait for its address.
+func (b *builder) gateway(cl *mesh.Cluster, helmStep, addrStep time.Duration, after []steps.Ref) {
+	if !b.r.cfg.NeedsEastWestGateway(cl) {
+		return
+	}
+	r := b.r
+	b.add(cl, IDGateway, "Helm release istio-eastwestgateway is deployed", helmHint, steps.Fatal, helmStep, after,
+		func(ctx context.Context, p func(string)) (steps.Result, error) {
+			return r.installRelease(ctx, cl, ReleaseGateway, charts.Gateway, p)
+		})
+	b.add(cl, IDGatewayAddress, "the east-west gateway has an external address", "", steps.Fatal, addrStep, nil,
+		func(ctx context.Context, p func(string)) (steps.Result, error) {
+			return r.waitGatewayAddress(ctx, cl, p)
+		})
+}
+
+// readersOf lists the clusters whose remote secret goes into target: in
+// multi-primary every other cluster; in primary-remote a primary reads its
+// remotes.
+func readersOf(cfg *mesh.Config, target *mesh.Cluster) []*mesh.Cluster {
+	if target.Role != mesh.Primary {
+		return nil
+	}
+	if cfg.Model == mesh.MultiPrimary {
+		var out []*mesh.Cluster
+		for i := range cfg.Clusters {
+			if cl := &cfg.Clusters[i]; cl.Name != target.Name {
+				out = append(out, cl)
+			}
+		}
+		return out
+	}
+	return cfg.RemotesOf(target.Name)
+}
+
+// readSources maps each cluster name to the clusters that read it.
+func readSources(cfg *mesh.Config) map[string][]string {
+	out := map[string][]string{}
+	for i := range cfg.Clusters {
+		t := &cfg.Clusters[i]
+		for _, src := range readersOf(cfg, t) {
+			out[src.Name] = append(out[src.Name], t.Name)
+		}
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+package install
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+
+	"github.com/meshwiz/meshwiz/internal/kube"
+)
+
+// Record is what meshwiz created or changed in one cluster, kept in the
+// ConfigMap istio-system/meshwiz-record (key "record.json") so that teardown
+// removes exactly that.
+type Record struct {
+	MeshID  string   `json:"meshID"`
+	Cluster string   `json:"cluster"`
+	Updated string   `json:"updated"`
+	Objects []Object `json:"objects"`
+}
+
+// Object is one entry of a Record.
+type Object struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+	// Change is "created", "helm-release", or "labelled" (a label or
+	// annotation meshwiz added to an object it did not create; Detail names it).
+	Change string `json:"change"`
+	Detail string `json:"detail,omitempty"`
+}
+
+const recordKey = "record.json"
+
+// ReadRecord returns the cluster's record, or nil when there is none.
+func ReadRecord(ctx context.Context, c *kube.Client) (*Record, error) {
+	cm, err := c.Kube.CoreV1().ConfigMaps(Namespace).Get(ctx, RecordName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("context %q: reading %s/%s: %w", c.Context, Namespace, RecordName, err)
+	}
+	var rec Record
+	if err := json.Unmarshal([]byte(cm.Data[recordKey]), &rec); err != nil {
+		return nil, fmt.Errorf("context %q: %s/%s is not a meshwiz record: %w", c.Context, Namespace, RecordName, err)
+	}
+	return &rec, nil
+}
+
+// note adds objects to the cluster's record (creating the ConfigMap, and
+// listing itself, the first time). Entries already there are not repeated.
+func (r *run) note(ctx context.Context, c *kube.Client, cluster string, objs ...Object) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cms := c.Kube.CoreV1().ConfigMaps(Namespace)
+		cm, err := cms.Get(ctx, RecordName, metav1.GetOptions{})
+		create := apierrors.IsNotFound(err)
+		if err != nil && !create {
+			return err
+		}
+		rec := Record{MeshID: r.cfg.MeshID, Cluster: cluster}
+		if create {
+			cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: RecordName, Namespace: Namespace, Labels: managedLabels(nil)}}
+			rec.Objects = append(rec.Objects, Object{APIVersion: "v1", Kind: "ConfigMap", Namespace: Namespace, Name: RecordName, Change: "created"})
+		} else if err := json.Unmarshal([]byte(cm.Data[recordKey]), &rec); err != nil {
+			return fmt.Errorf("%s/%s is not a meshwiz record: %w", Namespace, RecordName, err)
+		}
+		for _, o := range objs {
+			if !slices.Contains(rec.Objects, o) {
+				rec.Objects = append(rec.Objects, o)
+			}
+		}
+		rec.Updated = time.Now().UTC().Format(time.RFC3339)
+		data, err := json.MarshalIndent(rec, "", "  ")
+		if err != nil {
+			return err
+		}
+		cm.Data = map[string]string{recordKey: string(data)}
+		if create {
+			_, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: FieldManager})
+		} else {
+			_, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: FieldManager})
+		}
+		return err
+	})
+}

@@ -1,0 +1,87 @@
+package install
+
+import (
+	"context"
+	"fmt"
+
+	"helm.sh/helm/v3/pkg/chart"
+
+	"github.com/meshwiz/meshwiz/internal/charts"
+	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// chart loads a chart once per run.
+func (r *run) chart(name string) (*chart.Chart, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ch, ok := r.charts[name]; ok {
+		return ch, nil
+	}
+	ch, err := charts.Load(r.env.Charts, name)
+	if err != nil {
+		return nil, err
+	}
+	r.charts[name] = ch
+	return ch, nil
+}
+
+// Values are the chart values of every name in the mesh config for one
+// cluster: the single place where cluster name, network, mesh ID and role
+// become Helm values.
+func Values(cfg *mesh.Config, cl *mesh.Cluster) charts.ClusterValues {
+	v := charts.ClusterValues{MeshID: cfg.MeshID, ClusterName: cl.Name, Network: cl.Network,
+		Hub: cfg.Istio.Hub, Tag: cfg.TagOrVersion(), MeshMTLS: cfg.Security.MTLS}
+	switch cl.Role {
+	case mesh.Remote:
+		v.Remote, v.ConfigCluster, v.InjectionPath = true, true, cl.InjectionPath()
+	case mesh.Primary:
+		v.ExternalIstiod = len(cfg.RemotesOf(cl.Name)) > 0
+	}
+	return v
+}
+
+// values are the cluster's chart values; a remote's istiod also needs its
+// primary's gateway address, known once that gateway is up.
+func (r *run) values(cl *mesh.Cluster, chartName string) (charts.ClusterValues, error) {
+	v := Values(r.cfg, cl)
+	if cl.Role == mesh.Remote && chartName == charts.Istiod {
+		addr, err := r.gateway(cl.Primary)
+		if err != nil {
+			return v, err
+		}
+		v.RemotePilotAddress = addr
+	}
+	return v, nil
+}
+
+func (r *run) installRelease(ctx context.Context, cl *mesh.Cluster, release, chartName string, progress func(string)) (steps.Result, error) {
+	ch, err := r.chart(chartName)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	v, err := r.values(cl, chartName)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	var vals map[string]any
+	switch chartName {
+	case charts.Base:
+		vals = charts.BaseValues(v)
+	case charts.Istiod:
+		vals = charts.IstiodValues(v)
+	case charts.Gateway:
+		vals = charts.GatewayValues(v, r.cfg.EastWestGateway.ServiceType, r.cfg.GatewayExternalIPs(cl))
+	default:
+		return steps.Result{}, fmt.Errorf("unknown chart %q", chartName)
+	}
+	c := r.client(cl)
+	msg, err := r.helmRelease(ctx, c, release, ch, vals, progress)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	if err := r.note(ctx, c, cl.Name, Object{APIVersion: "helm.sh/v3", Kind: "Release", Namespace: Namespace, Name: release, Change: "helm-release"}); err != nil {
+		return steps.Result{}, err
+	}
+	return steps.Result{Message: msg}, nil
+}

@@ -1,0 +1,121 @@
+package install
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// readerToken makes the long-lived token of istio-reader-service-account
+// (the ServiceAccount and its ClusterRole/Binding come with the charts) as a
+// kubernetes.io/service-account-token Secret in istio-system — whatever the
+// kube context's namespace says — and waits for the token controller to
+// fill it.
+func (r *run) readerToken(ctx context.Context, cl *mesh.Cluster, progress func(string)) (steps.Result, error) {
+	c := r.client(cl)
+	secrets := c.Kube.CoreV1().Secrets(Namespace)
+	if _, err := c.Kube.CoreV1().ServiceAccounts(Namespace).Get(ctx, ReaderSA, metav1.GetOptions{}); err != nil {
+		return steps.Result{}, fmt.Errorf("the reader ServiceAccount %s/%s (from the istio-base chart) is missing: %w", Namespace, ReaderSA, err)
+	}
+	_, err := secrets.Get(ctx, ReaderToken, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		s := &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: ReaderToken, Namespace: Namespace, Labels: managedLabels(nil),
+				Annotations: map[string]string{corev1.ServiceAccountNameKey: ReaderSA}},
+			Type: corev1.SecretTypeServiceAccountToken,
+		}
+		if _, err := secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: FieldManager}); err != nil {
+			return steps.Result{}, fmt.Errorf("creating the reader token Secret %s/%s: %w", Namespace, ReaderToken, err)
+		}
+		if err := r.note(ctx, c, cl.Name, Object{APIVersion: "v1", Kind: "Secret", Namespace: Namespace, Name: ReaderToken, Change: "created"}); err != nil {
+			return steps.Result{}, err
+		}
+	} else if err != nil {
+		return steps.Result{}, fmt.Errorf("reading %s/%s: %w", Namespace, ReaderToken, err)
+	}
+	progress("waiting for the token controller to fill the reader token")
+	var tok readerToken
+	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		s, err := secrets.Get(ctx, ReaderToken, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		tok = readerToken{token: s.Data[corev1.ServiceAccountTokenKey], caData: s.Data[corev1.ServiceAccountRootCAKey]}
+		return len(tok.token) > 0 && len(tok.caData) > 0, nil
+	})
+	if err != nil {
+		return steps.Result{}, steps.WithHint(fmt.Errorf("the reader token Secret %s/%s was not filled in: %w", Namespace, ReaderToken, err),
+			"the cluster's kube-controller-manager must run the token controller (--service-account-private-key-file, --root-ca-file)")
+	}
+	r.setToken(cl.Name, tok)
+	return steps.Result{Message: fmt.Sprintf("reader token %s/%s ready", Namespace, ReaderToken)}, nil
+}
+
+// serverFor is the API server address written into remote secrets for a cluster.
+func (r *run) serverFor(cl *mesh.Cluster) string {
+	if cl.Server != "" {
+		return cl.Server
+	}
+	return r.client(cl).Server
+}
+
+// RemoteSecretName is the name of the Secret in a primary that lets its
+// istiod read cluster `name`.
+func RemoteSecretName(name string) string { return "istio-remote-secret-" + name }
+
+// remoteSecret writes, into target's istio-system, the Secret that lets
+// target's istiod read source: labelled istio/multiCluster=true, annotated
+// with source's cluster name, holding a kubeconfig with source's server and
+// the reader token. The operator's own credentials never leave this machine.
+func (r *run) remoteSecret(ctx context.Context, source, target *mesh.Cluster) (steps.Result, error) {
+	tok, err := r.token(source.Name)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	server := r.serverFor(source)
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters[source.Name] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: tok.caData}
+	kc.AuthInfos[source.Name] = &clientcmdapi.AuthInfo{Token: string(tok.token)}
+	kc.Contexts[source.Name] = &clientcmdapi.Context{Cluster: source.Name, AuthInfo: source.Name}
+	kc.CurrentContext = source.Name
+	data, err := clientcmd.Write(*kc)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	c := r.client(target)
+	name := RemoteSecretName(source.Name)
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: Namespace,
+			Labels:      managedLabels(map[string]string{MultiClusterLbl: "true"}),
+			Annotations: map[string]string{ClusterAnno: source.Name}},
+		Type: corev1.SecretTypeOpaque,
+		Data: map[string][]byte{source.Name: data},
+	}
+	secrets := c.Kube.CoreV1().Secrets(Namespace)
+	existing, err := secrets.Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		_, err = secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: FieldManager})
+	case err == nil:
+		existing.Labels, existing.Annotations, existing.Data, existing.Type = s.Labels, s.Annotations, s.Data, s.Type
+		_, err = secrets.Update(ctx, existing, metav1.UpdateOptions{FieldManager: FieldManager})
+	}
+	if err != nil {
+		return steps.Result{}, fmt.Errorf("writing the remote secret %s/%s: %w", Namespace, name, err)
+	}
+	if err := r.note(ctx, c, target.Name, Object{APIVersion: "v1", Kind: "Secret", Namespace: Namespace, Name: name, Change: "created",
+		Detail: "lets this cluster's istiod read cluster " + source.Name}); err != nil {
+		return steps.Result{}, err
+	}
+	return steps.Result{Message: fmt.Sprintf("%s's istiod reads %s at %s", target.Name, source.Name, server)}, nil
+}
