@@ -7,36 +7,6 @@ import (
 // The commands below declare the flags the product will have, so that --help
 // already documents them; their engines land issue by issue.
 
-func newSetupCmd(g *globalOptions) *cobra.Command {
-	var config string
-	var yes bool
-	cmd := &cobra.Command{
-		Use:   "setup",
-		Short: "Install the mesh described by a mesh config (mesh.yaml) into every cluster",
-		Args:  noArgs,
-		RunE:  notBuilt("(non-interactive install) is not built yet: it lands with the install engine"),
-	}
-	cmd.Flags().StringVar(&config, "config", "", "mesh config file (mesh.yaml)")
-	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
-	return cmd
-}
-
-func newPlanCmd(g *globalOptions) *cobra.Command {
-	var out, config string
-	cmd := &cobra.Command{
-		Use:   "plan",
-		Short: "Show, per cluster and in order, what setup would apply",
-		Args:  noArgs,
-		PreRunE: func(*cobra.Command, []string) error {
-			return checkOutput(out)
-		},
-		RunE: notBuilt("(render the install plan) is not built yet: it lands with the install engine"),
-	}
-	outputFlag(cmd, &out)
-	cmd.Flags().StringVar(&config, "config", "", "mesh config file (mesh.yaml)")
-	return cmd
-}
-
 func newTeardownCmd(g *globalOptions) *cobra.Command {
 	var out string
 	var yes, dryRun, purgeCRDs, fromRecord bool

@@ -94,8 +94,8 @@ Run it without arguments in a terminal for the guided wizard.`,
 	pf.StringArrayVar(&g.contexts, "context", nil, "kubeconfig context to use; repeat for several clusters (default: the current context)")
 	root.AddCommand(
 		newCheckCmd(g, s),
-		newSetupCmd(g),
-		newPlanCmd(g),
+		newSetupCmd(g, s),
+		newPlanCmd(g, s),
 		newTeardownCmd(g),
 		newStatusCmd(g),
 		newContextsCmd(g, s),

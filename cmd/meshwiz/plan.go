@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/meshwiz/meshwiz/internal/charts"
+	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/mesh"
+)
+
+// planOptions are the flags of `meshwiz plan`.
+type planOptions struct {
+	config string
+	output string
+	values bool
+	render string
+}
+
+// plannedCluster is one cluster of `meshwiz plan -o json`; the form is stable.
+type plannedCluster struct {
+	Name     string           `json:"name"`
+	Context  string           `json:"context"`
+	Role     mesh.Role        `json:"role"`
+	Network  string           `json:"network"`
+	Steps    []plannedStep    `json:"steps"`
+	Releases []plannedRelease `json:"releases"`
+}
+
+type plannedStep struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+type plannedRelease struct {
+	Name   string         `json:"name"`
+	Chart  string         `json:"chart"`
+	Values map[string]any `json:"values"`
+}
+
+func newPlanCmd(g *globalOptions, s streams) *cobra.Command {
+	o := &planOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan --config mesh.yaml",
+		Short: "Show, per cluster and in order, what setup would apply",
+		Long: `Show, per cluster and in order, every step setup would run and the Helm values
+of every release, without contacting the clusters. --render DIR writes each
+cluster's values files and rendered manifests (like helm template) for
+review or GitOps. A remote's istiod values name its primary's gateway
+address, which is only known at install time: the plan shows a placeholder.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(g, o, s) },
+	}
+	outputFlag(cmd, &o.output)
+	cmd.Flags().StringVar(&o.config, "config", "", "mesh config file (mesh.yaml); required")
+	cmd.Flags().BoolVar(&o.values, "values", false, "also print the Helm values of every release")
+	cmd.Flags().StringVar(&o.render, "render", "", "write values and rendered manifests per cluster into this directory")
+	return cmd
+}
+
+// gatewayPlaceholder stands for a primary's gateway address in a plan.
+const gatewayPlaceholder = "<east-west gateway address of %s>"
+
+func planned(cfg *mesh.Config) ([]plannedCluster, error) {
+	plan, err := install.Plan(cfg, install.Env{})
+	if err != nil {
+		return nil, err
+	}
+	var out []plannedCluster
+	for i := range cfg.Clusters {
+		cl := &cfg.Clusters[i]
+		pc := plannedCluster{Name: cl.Name, Context: cl.Context, Role: cl.Role, Network: cl.Network}
+		for _, st := range plan {
+			if st.Cluster == cl.Context {
+				pc.Steps = append(pc.Steps, plannedStep{ID: st.ID, Title: st.Title})
+			}
+		}
+		v := install.Values(cfg, cl)
+		if cl.Role == mesh.Remote {
+			v.RemotePilotAddress = fmt.Sprintf(gatewayPlaceholder, cl.Primary)
+		}
+		pc.Releases = append(pc.Releases,
+			plannedRelease{install.ReleaseBase, charts.Base, charts.BaseValues(v)},
+			plannedRelease{install.ReleaseIstiod, charts.Istiod, charts.IstiodValues(v)})
+		if cfg.NeedsEastWestGateway(cl) {
+			pc.Releases = append(pc.Releases, plannedRelease{install.ReleaseGateway, charts.Gateway,
+				charts.GatewayValues(v, cfg.EastWestGateway.ServiceType, cfg.GatewayExternalIPs(cl))})
+		}
+		out = append(out, pc)
+	}
+	return out, nil
+}
+
+func runPlan(g *globalOptions, o *planOptions, s streams) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	cfg, err := loadMesh(g, o.config)
+	if err != nil {
+		return err
+	}
+	pcs, err := planned(cfg)
+	if err != nil {
+		return err
+	}
+	if o.render != "" {
+		if err := renderPlan(cfg, pcs, o.render); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.Err, "wrote values and manifests for %d clusters into %s\n", len(pcs), o.render)
+	}
+	if o.output == "json" {
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"meshID": cfg.MeshID, "model": cfg.Model, "istio": cfg.Istio, "clusters": pcs})
+	}
+	fmt.Fprintf(s.Out, "Mesh %s: %s, %d clusters, Istio %s (%s charts)\n", cfg.MeshID, cfg.Model, len(pcs), cfg.TagOrVersion(), cfg.Istio.Charts.Source)
+	for _, pc := range pcs {
+		fmt.Fprintf(s.Out, "\nCluster %s (context %s, %s, network %s)\n", pc.Name, pc.Context, pc.Role, pc.Network)
+		for i, st := range pc.Steps {
+			fmt.Fprintf(s.Out, "  %2d. %s  [%s]\n", i+1, st.Title, st.ID)
+		}
+		if o.values {
+			for _, r := range pc.Releases {
+				printValues(s.Out, r)
+			}
+		}
+	}
+	return nil
+}
+
+func printValues(w io.Writer, r plannedRelease) {
+	b, _ := yaml.Marshal(r.Values)
+	fmt.Fprintf(w, "\n    values of release %s (chart %s):\n", r.Name, r.Chart)
+	for _, line := range splitLines(string(b)) {
+		fmt.Fprintf(w, "      %s\n", line)
+	}
+}
+
+// renderPlan writes <dir>/<cluster>/<release>.values.yaml and .yaml (the
+// rendered manifest).
+func renderPlan(cfg *mesh.Config, pcs []plannedCluster, dir string) error {
+	src := charts.Source{Kind: cfg.Istio.Charts.Source, RepoURL: cfg.Istio.Charts.RepoURL, Path: cfg.Istio.Charts.Path, Version: cfg.Istio.Version}
+	for _, pc := range pcs {
+		cdir := filepath.Join(dir, pc.Name)
+		if err := os.MkdirAll(cdir, 0o755); err != nil {
+			return err
+		}
+		for _, r := range pc.Releases {
+			vb, err := yaml.Marshal(r.Values)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(cdir, r.Name+".values.yaml"), vb, 0o644); err != nil {
+				return err
+			}
+			ch, err := charts.Load(src, r.Chart)
+			if err != nil {
+				return err
+			}
+			manifest, err := charts.Render(ch, r.Name, install.Namespace, r.Values, "")
+			if err != nil {
+				return fmt.Errorf("rendering %s for cluster %s: %w", r.Name, pc.Name, err)
+			}
+			if err := os.WriteFile(filepath.Join(cdir, r.Name+".yaml"), []byte(manifest), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && s[i] != '\n' {
+			i++
+		}
+		out = append(out, s[:i])
+		if i < len(s) {
+			i++
+		}
+		s = s[i:]
+	}
+	return out
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// writeMesh writes a mesh config for the bed's east and west clusters.
+func writeMesh(t *testing.T, extra string) (path, caDir string) {
+	t.Helper()
+	dir := t.TempDir()
+	caDir = filepath.Join(dir, "certs")
+	body := `apiVersion: meshwiz.dev/v1alpha1
+kind: Mesh
+meshID: mesh1
+clusters:
+  - context: east
+    network: net-east
+  - context: west
+    network: net-west
+security:
+  ca:
+    dir: ` + caDir + "\n" + extra
+	path = filepath.Join(dir, "mesh.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, caDir
+}
+
+func TestPlanShowsStepsAndValues(t *testing.T) {
+	b := sharedBed(t)
+	cfg, _ := writeMesh(t, "")
+	r := meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig, "--config", cfg, "--values")
+	r.wantCode(t, exitOK)
+	for _, want := range []string{"Mesh mesh1: multi-primary, 2 clusters", "Cluster east (context east, primary, network net-east)",
+		"[install/remote-secret/west]", "values of release istiod", "clusterName: east", "networkGateway: net-west"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, r.out)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	r = meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig, "--config", cfg, "-o", "json", "--render", out)
+	r.wantCode(t, exitOK)
+	var doc struct {
+		Clusters []plannedCluster `json:"clusters"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &doc); err != nil || len(doc.Clusters) != 2 || len(doc.Clusters[1].Releases) != 3 {
+		t.Fatalf("plan JSON: %v %+v", err, doc)
+	}
+	manifest, err := os.ReadFile(filepath.Join(out, "west", "istiod.yaml"))
+	if err != nil || !strings.Contains(string(manifest), "- name: CLUSTER_ID\n            value: \"west\"") {
+		t.Errorf("rendered istiod manifest for west: %v", err)
+	}
+}
+
+func TestPlanRejectsBadConfig(t *testing.T) {
+	b := sharedBed(t)
+	cfg, _ := writeMesh(t, "eastWestGateway:\n  serviceType: Ingress\n")
+	r := meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig, "--config", cfg)
+	r.wantCode(t, exitUsage)
+	if !strings.Contains(r.errOut, "eastWestGateway.serviceType") {
+		t.Errorf("the error does not name the field: %s", r.errOut)
+	}
+	r = meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig)
+	r.wantCode(t, exitUsage)
+	bad := filepath.Join(t.TempDir(), "mesh.yaml")
+	os.WriteFile(bad, []byte("apiVersion: meshwiz.dev/v1alpha1\nkind: Mesh\nclusters:\n  - context: nowhere\n"), 0o644)
+	r = meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig, "--config", bad)
+	r.wantCode(t, exitUsage)
+	if !strings.Contains(r.errOut, "nowhere") || !strings.Contains(r.errOut, "east") {
+		t.Errorf("unknown context error: %s", r.errOut)
+	}
+}
+
+// TestSetup: without a terminal setup wants --yes; a failing prerequisite
+// (loopback API servers) stops it before anything is applied; with the
+// sandbox setting it installs, and a second run upgrades in place.
+func TestSetup(t *testing.T) {
+	b := sharedBed(t)
+	cfg, caDir := writeMesh(t, "")
+	base := []string{"setup", "--kubeconfig", b.Kubeconfig, "--config", cfg, "--ca-key-size", "2048"}
+
+	r := meshwiz(t, append(base, "--allow-loopback-servers")...)
+	r.wantCode(t, exitUsage)
+	if !strings.Contains(r.errOut, "--yes") {
+		t.Errorf("setup without --yes: %s", r.errOut)
+	}
+
+	r = meshwiz(t, append(base, "--yes")...)
+	r.wantCode(t, exitChecksFailed)
+	if !strings.Contains(r.errOut, "nothing was applied") || !strings.Contains(r.out, "loopback") {
+		t.Errorf("failed checks: stdout %s\nstderr %s", r.out, r.errOut)
+	}
+	if _, err := b.Cluster("east").Clientset().CoreV1().Namespaces().Get(t.Context(), "istio-system", metav1.GetOptions{}); err == nil {
+		t.Fatal("istio-system exists although the checks failed")
+	}
+
+	r = meshwiz(t, append(base, "--yes", "--allow-loopback-servers")...)
+	r.wantCode(t, exitOK)
+	for _, want := range []string{"Cluster east", "Helm release istiod is deployed and ready", "istiod in east can read cluster west"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("setup report lacks %q:\n%s", want, r.out)
+		}
+	}
+	if !strings.Contains(r.errOut, "generated the mesh CA in "+caDir) || !strings.Contains(r.errOut, "[east] ✓") {
+		t.Errorf("setup progress: %s", r.errOut)
+	}
+	info, err := os.Stat(filepath.Join(caDir, "east", "ca-key.pem"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("east's CA key: %v %v", info, err)
+	}
+	for _, c := range b.Clusters {
+		if _, err := c.Clientset().CoreV1().Secrets("istio-system").Get(t.Context(), "cacerts", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s: cacerts: %v", c.Name, err)
+		}
+	}
+
+	r = meshwiz(t, append(base, "--yes", "--allow-loopback-servers", "-o", "json")...)
+	r.wantCode(t, exitOK)
+	if !strings.Contains(r.out, "upgraded release istiod") || !strings.Contains(r.errOut, "reusing the mesh CA") {
+		t.Errorf("second setup: %s\n%s", r.out, r.errOut)
+	}
+}
