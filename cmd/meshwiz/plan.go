@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -20,7 +21,7 @@ type planOptions struct {
 	config string
 	output string
 	values bool
-	render string
+	out    string
 }
 
 // plannedCluster is one cluster of `meshwiz plan -o json`; the form is stable.
@@ -50,8 +51,9 @@ func newPlanCmd(g *globalOptions, s streams) *cobra.Command {
 		Use:   "plan --config mesh.yaml",
 		Short: "Show, per cluster and in order, what setup would apply",
 		Long: `Show, per cluster and in order, every step setup would run and the Helm values
-of every release, without contacting the clusters. --render DIR writes each
-cluster's values files and rendered manifests (like helm template) for
+of every release, without contacting the clusters. --out DIR writes each
+cluster's objects in apply order — the Helm manifests (like helm template)
+and meshwiz's own objects, Secret data redacted — plus the values files, for
 review or GitOps. A remote's istiod values name its primary's gateway
 address, which is only known at install time: the plan shows a placeholder.`,
 		Args: noArgs,
@@ -60,7 +62,7 @@ address, which is only known at install time: the plan shows a placeholder.`,
 	outputFlag(cmd, &o.output)
 	cmd.Flags().StringVar(&o.config, "config", "", "mesh config file (mesh.yaml); required")
 	cmd.Flags().BoolVar(&o.values, "values", false, "also print the Helm values of every release")
-	cmd.Flags().StringVar(&o.render, "render", "", "write values and rendered manifests per cluster into this directory")
+	cmd.Flags().StringVar(&o.out, "out", "", "write every cluster's objects in apply order (and the Helm values) into this directory")
 	return cmd
 }
 
@@ -109,11 +111,11 @@ func runPlan(g *globalOptions, o *planOptions, s streams) error {
 	if err != nil {
 		return err
 	}
-	if o.render != "" {
-		if err := renderPlan(cfg, pcs, o.render); err != nil {
+	if o.out != "" {
+		if err := writePlan(cfg, pcs, o.out); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.Err, "wrote values and manifests for %d clusters into %s\n", len(pcs), o.render)
+		fmt.Fprintf(s.Err, "wrote the objects of %d clusters, in apply order, into %s\n", len(pcs), o.out)
 	}
 	if o.output == "json" {
 		enc := json.NewEncoder(s.Out)
@@ -143,16 +145,23 @@ func printValues(w io.Writer, r plannedRelease) {
 	}
 }
 
-// renderPlan writes <dir>/<cluster>/<release>.values.yaml and .yaml (the
-// rendered manifest).
-func renderPlan(cfg *mesh.Config, pcs []plannedCluster, dir string) error {
+// helmSteps maps the install steps that are Helm releases to the release.
+var helmSteps = map[string]string{install.IDBase: install.ReleaseBase, install.IDIstiod: install.ReleaseIstiod, install.IDGateway: install.ReleaseGateway}
+
+// writePlan writes, per cluster, one file per step in apply order
+// (<dir>/<cluster>/NN-<step>.yaml: a Helm manifest or meshwiz's own objects)
+// and <release>.values.yaml for every release.
+func writePlan(cfg *mesh.Config, pcs []plannedCluster, dir string) error {
 	src := charts.Source{Kind: cfg.Istio.Charts.Source, RepoURL: cfg.Istio.Charts.RepoURL, Path: cfg.Istio.Charts.Path, Version: cfg.Istio.Version}
-	for _, pc := range pcs {
+	for i, pc := range pcs {
+		cl := &cfg.Clusters[i]
 		cdir := filepath.Join(dir, pc.Name)
 		if err := os.MkdirAll(cdir, 0o755); err != nil {
 			return err
 		}
+		releases := map[string]plannedRelease{}
 		for _, r := range pc.Releases {
+			releases[r.Name] = r
 			vb, err := yaml.Marshal(r.Values)
 			if err != nil {
 				return err
@@ -160,15 +169,33 @@ func renderPlan(cfg *mesh.Config, pcs []plannedCluster, dir string) error {
 			if err := os.WriteFile(filepath.Join(cdir, r.Name+".values.yaml"), vb, 0o644); err != nil {
 				return err
 			}
-			ch, err := charts.Load(src, r.Chart)
-			if err != nil {
-				return err
+		}
+		for n, st := range pc.Steps {
+			var body string
+			if rel, ok := helmSteps[st.ID]; ok {
+				r := releases[rel]
+				ch, err := charts.Load(src, r.Chart)
+				if err != nil {
+					return err
+				}
+				if body, err = charts.Render(ch, r.Name, install.Namespace, r.Values, ""); err != nil {
+					return fmt.Errorf("rendering %s for cluster %s: %w", r.Name, pc.Name, err)
+				}
+			} else {
+				for _, doc := range install.Documents(cfg, cl, st.ID) {
+					b, err := yaml.Marshal(doc)
+					if err != nil {
+						return err
+					}
+					body += "---\n" + string(b)
+				}
 			}
-			manifest, err := charts.Render(ch, r.Name, install.Namespace, r.Values, "")
-			if err != nil {
-				return fmt.Errorf("rendering %s for cluster %s: %w", r.Name, pc.Name, err)
+			if body == "" {
+				continue // a wait: nothing to apply
 			}
-			if err := os.WriteFile(filepath.Join(cdir, r.Name+".yaml"), []byte(manifest), 0o644); err != nil {
+			name := fmt.Sprintf("%02d-%s.yaml", n+1, strings.ReplaceAll(strings.TrimPrefix(st.ID, "install/"), "/", "-"))
+			header := fmt.Sprintf("# step %d of cluster %s: %s (%s)\n", n+1, pc.Name, st.Title, st.ID)
+			if err := os.WriteFile(filepath.Join(cdir, name), []byte(header+body), 0o644); err != nil {
 				return err
 			}
 		}

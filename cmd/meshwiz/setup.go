@@ -25,6 +25,7 @@ type setupOptions struct {
 	skip          []string
 	output        string
 	keyBits       int
+	dryRun        bool
 }
 
 func newSetupCmd(g *globalOptions, s streams) *cobra.Command {
@@ -49,6 +50,7 @@ left undone.`,
 	f.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&o.allowLoopback, "allow-loopback-servers", false, "accept loopback API server addresses in remote secrets (sandbox clusters on this machine only); reported as a warning")
 	f.StringArrayVar(&o.skip, "skip-check", nil, "prerequisite check ID to skip; repeatable")
+	f.BoolVar(&o.dryRun, "dry-run", false, "stop after the prerequisite checks and the plan: change nothing")
 	f.IntVar(&o.keyBits, "ca-key-size", certs.DefaultKeyBits, "RSA key size of generated CA keys (Istio's convention is 4096)")
 	return cmd
 }
@@ -153,7 +155,7 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	if err != nil {
 		return err
 	}
-	if !o.yes && !isTerminal(s.In) {
+	if !o.yes && !o.dryRun && !isTerminal(s.In) {
 		return usagef("setup changes %d clusters: pass --yes to confirm without a terminal", len(cfg.Clusters))
 	}
 	clients, err := meshClients(g, cfg)
@@ -192,6 +194,15 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	}
 	fmt.Fprintf(s.Err, "All prerequisite checks passed (%s).\n", steps.SummaryLine(sum))
 
+	if o.dryRun {
+		preview, err := install.Plan(cfg, install.Env{})
+		if err != nil {
+			return err
+		}
+		printPlan(s.Out, cfg, preview)
+		fmt.Fprintf(s.Out, "Dry run: %d steps in %d clusters would run; nothing was changed (no certificates written either).\n", len(preview), len(cfg.Clusters))
+		return nil
+	}
 	if !o.yes {
 		preview, err := install.Plan(cfg, install.Env{})
 		if err != nil {

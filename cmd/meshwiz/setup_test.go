@@ -11,7 +11,8 @@ import (
 )
 
 // writeMesh writes a mesh config for the bed's east and west clusters.
-func writeMesh(t *testing.T, extra string) (path, caDir string) {
+// With networks, east and west are on two networks; otherwise on one.
+func writeMesh(t *testing.T, networks bool, extra string) (path, caDir string) {
 	t.Helper()
 	dir := t.TempDir()
 	caDir = filepath.Join(dir, "certs")
@@ -20,12 +21,14 @@ kind: Mesh
 meshID: mesh1
 clusters:
   - context: east
-    network: net-east
   - context: west
-    network: net-west
 security:
   ca:
     dir: ` + caDir + "\n" + extra
+	if networks {
+		body = strings.Replace(body, "  - context: east\n", "  - context: east\n    network: net-east\n", 1)
+		body = strings.Replace(body, "  - context: west\n", "  - context: west\n    network: net-west\n", 1)
+	}
 	path = filepath.Join(dir, "mesh.yaml")
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
@@ -35,7 +38,7 @@ security:
 
 func TestPlanShowsStepsAndValues(t *testing.T) {
 	b := sharedBed(t)
-	cfg, _ := writeMesh(t, "")
+	cfg, _ := writeMesh(t, true, "")
 	r := meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig, "--config", cfg, "--values")
 	r.wantCode(t, exitOK)
 	for _, want := range []string{"Mesh mesh1: multi-primary, 2 clusters", "Cluster east (context east, primary, network net-east)",
@@ -45,7 +48,7 @@ func TestPlanShowsStepsAndValues(t *testing.T) {
 		}
 	}
 	out := filepath.Join(t.TempDir(), "out")
-	r = meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig, "--config", cfg, "-o", "json", "--render", out)
+	r = meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig, "--config", cfg, "-o", "json", "--out", out)
 	r.wantCode(t, exitOK)
 	var doc struct {
 		Clusters []plannedCluster `json:"clusters"`
@@ -53,15 +56,26 @@ func TestPlanShowsStepsAndValues(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &doc); err != nil || len(doc.Clusters) != 2 || len(doc.Clusters[1].Releases) != 3 {
 		t.Fatalf("plan JSON: %v %+v", err, doc)
 	}
-	manifest, err := os.ReadFile(filepath.Join(out, "west", "istiod.yaml"))
+	manifest, err := os.ReadFile(filepath.Join(out, "west", "04-istiod.yaml"))
 	if err != nil || !strings.Contains(string(manifest), "- name: CLUSTER_ID\n            value: \"west\"") {
 		t.Errorf("rendered istiod manifest for west: %v", err)
+	}
+	secret, err := os.ReadFile(filepath.Join(out, "west", "09-remote-secret-east.yaml"))
+	if err != nil || !strings.Contains(string(secret), "istio-remote-secret-east") || !strings.Contains(string(secret), "<redacted") {
+		t.Errorf("west's remote secret for east: %v\n%s", err, secret)
+	}
+	if files, _ := filepath.Glob(filepath.Join(out, "west", "*")); len(files) != 11 {
+		t.Errorf("west's plan files: %v", files)
+	}
+	ca, _ := os.ReadFile(filepath.Join(out, "west", "02-cacerts.yaml"))
+	if strings.Contains(string(ca), "BEGIN") || !strings.Contains(string(ca), "redacted") {
+		t.Errorf("cacerts is not redacted:\n%s", ca)
 	}
 }
 
 func TestPlanRejectsBadConfig(t *testing.T) {
 	b := sharedBed(t)
-	cfg, _ := writeMesh(t, "eastWestGateway:\n  serviceType: Ingress\n")
+	cfg, _ := writeMesh(t, true, "eastWestGateway:\n  serviceType: Ingress\n")
 	r := meshwiz(t, "plan", "--kubeconfig", b.Kubeconfig, "--config", cfg)
 	r.wantCode(t, exitUsage)
 	if !strings.Contains(r.errOut, "eastWestGateway.serviceType") {
@@ -78,12 +92,13 @@ func TestPlanRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// TestSetup: without a terminal setup wants --yes; a failing prerequisite
+// TestSetup installs multi-primary on one network through the command line.
+// Without a terminal setup wants --yes; a failing prerequisite
 // (loopback API servers) stops it before anything is applied; with the
 // sandbox setting it installs, and a second run upgrades in place.
 func TestSetup(t *testing.T) {
 	b := sharedBed(t)
-	cfg, caDir := writeMesh(t, "")
+	cfg, caDir := writeMesh(t, false, "")
 	base := []string{"setup", "--kubeconfig", b.Kubeconfig, "--config", cfg, "--ca-key-size", "2048"}
 
 	r := meshwiz(t, append(base, "--allow-loopback-servers")...)
@@ -99,6 +114,18 @@ func TestSetup(t *testing.T) {
 	}
 	if _, err := b.Cluster("east").Clientset().CoreV1().Namespaces().Get(t.Context(), "istio-system", metav1.GetOptions{}); err == nil {
 		t.Fatal("istio-system exists although the checks failed")
+	}
+
+	r = meshwiz(t, append(base, "--dry-run", "--allow-loopback-servers")...)
+	r.wantCode(t, exitOK)
+	if !strings.Contains(r.out, "Dry run: ") || !strings.Contains(r.out, "Cluster west") {
+		t.Errorf("dry run: %s", r.out)
+	}
+	if _, err := os.Stat(caDir); err == nil {
+		t.Error("the dry run wrote certificates")
+	}
+	if _, err := b.Cluster("east").Clientset().CoreV1().Namespaces().Get(t.Context(), "istio-system", metav1.GetOptions{}); err == nil {
+		t.Fatal("the dry run created istio-system")
 	}
 
 	r = meshwiz(t, append(base, "--yes", "--allow-loopback-servers")...)
@@ -123,7 +150,7 @@ func TestSetup(t *testing.T) {
 
 	r = meshwiz(t, append(base, "--yes", "--allow-loopback-servers", "-o", "json")...)
 	r.wantCode(t, exitOK)
-	if !strings.Contains(r.out, "upgraded release istiod") || !strings.Contains(r.errOut, "reusing the mesh CA") {
+	if !strings.Contains(r.out, "release istiod is up to date") || !strings.Contains(r.errOut, "reusing the mesh CA") {
 		t.Errorf("second setup: %s\n%s", r.out, r.errOut)
 	}
 }

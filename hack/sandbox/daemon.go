@@ -172,6 +172,12 @@ func serve(dir string, n int, binDir string) error {
 	specs := make([]testbed.ClusterSpec, n)
 	for i := range specs {
 		specs[i] = testbed.ClusterSpec{Name: clusterNames[i]}
+		if i == 0 {
+			// east can be a primary with remotes: a remote's istiod
+			// EndpointSlice points at east's gateway, and EndpointSlices
+			// refuse loopback addresses. RFC 5737 data; nothing dials it.
+			specs[i].LoadBalancerNet = "203.0.113.0/24"
+		}
 	}
 	specs[0].RestrictedUser = true
 	t0 := time.Now()
@@ -199,7 +205,7 @@ func serve(dir string, n int, binDir string) error {
 	fmt.Fprintf(&b, "contexts:\n")
 	for _, c := range bed.Clusters {
 		fmt.Fprintf(&b, "  %-8s %s  pods %s  services %s  load balancers %s\n", c.Context, c.Server,
-			c.PodCIDR, c.ServiceCIDR, testbed.LoadBalancerIP(c.Index(), 0)+"/24")
+			c.PodCIDR, c.ServiceCIDR, c.LoadBalancerNet)
 		if c.RestrictedContext != "" {
 			fmt.Fprintf(&b, "  %-8s same cluster; a user that may only get/list pods in default\n", c.RestrictedContext)
 		}

@@ -98,11 +98,11 @@ func (r *run) apply(ctx context.Context, c *kube.Client, cluster string, gvr sch
 	return r.note(ctx, c, cluster, Object{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: Namespace, Name: u.GetName(), Change: "created"})
 }
 
-// exposeServices applies cross-network-gateway (samples/multicluster/expose-services.yaml).
-func (r *run) exposeServices(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
-	obj := map[string]any{
+// crossNetworkGateway is samples/multicluster/expose-services.yaml.
+func crossNetworkGateway() map[string]any {
+	return map[string]any{
 		"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
-		"metadata": map[string]any{"name": "cross-network-gateway"},
+		"metadata": map[string]any{"name": "cross-network-gateway", "namespace": Namespace},
 		"spec": map[string]any{
 			"selector": map[string]any{"istio": "eastwestgateway"},
 			"servers": []any{map[string]any{
@@ -112,20 +112,23 @@ func (r *run) exposeServices(ctx context.Context, cl *mesh.Cluster) (steps.Resul
 			}},
 		},
 	}
-	if err := r.apply(ctx, r.client(cl), cl.Name, gatewayGVR, obj); err != nil {
+}
+
+// exposeServices applies cross-network-gateway.
+func (r *run) exposeServices(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
+	if err := r.apply(ctx, r.client(cl), cl.Name, gatewayGVR, crossNetworkGateway()); err != nil {
 		return steps.Result{}, err
 	}
 	return steps.Result{Message: "Gateway cross-network-gateway exposes *.local on 15443 (AUTO_PASSTHROUGH)"}, nil
 }
 
-// exposeIstiod applies istiod-gateway and istiod-vs
-// (samples/multicluster/expose-istiod.yaml) so remotes reach istiod through
-// the east-west gateway on 15012 (xDS) and 15017 (webhooks).
-func (r *run) exposeIstiod(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
-	c := r.client(cl)
-	gw := map[string]any{
+// istiodExposure is samples/multicluster/expose-istiod.yaml: Gateway
+// istiod-gateway and VirtualService istiod-vs, through which remotes reach
+// istiod on 15012 (xDS) and 15017 (webhooks).
+func istiodExposure() (gw, vs map[string]any) {
+	gw = map[string]any{
 		"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
-		"metadata": map[string]any{"name": "istiod-gateway"},
+		"metadata": map[string]any{"name": "istiod-gateway", "namespace": Namespace},
 		"spec": map[string]any{
 			"selector": map[string]any{"istio": "eastwestgateway"},
 			"servers": []any{
@@ -143,14 +146,21 @@ func (r *run) exposeIstiod(ctx context.Context, cl *mesh.Cluster) (steps.Result,
 				"host": "istiod." + Namespace + ".svc.cluster.local", "port": map[string]any{"number": target}}}},
 		}
 	}
-	vs := map[string]any{
+	vs = map[string]any{
 		"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-		"metadata": map[string]any{"name": "istiod-vs"},
+		"metadata": map[string]any{"name": "istiod-vs", "namespace": Namespace},
 		"spec": map[string]any{
 			"hosts": []any{"*"}, "gateways": []any{"istiod-gateway"},
 			"tls": []any{route(15012, 15012), route(15017, 443)},
 		},
 	}
+	return gw, vs
+}
+
+// exposeIstiod applies istiod-gateway and istiod-vs.
+func (r *run) exposeIstiod(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
+	c := r.client(cl)
+	gw, vs := istiodExposure()
 	if err := r.apply(ctx, c, cl.Name, gatewayGVR, gw); err != nil {
 		return steps.Result{}, err
 	}
@@ -175,4 +185,13 @@ func (r *run) meshMTLS(ctx context.Context, cl *mesh.Cluster) (steps.Result, err
 		return steps.Result{}, err
 	}
 	return steps.Result{Message: "PeerAuthentication istio-system/default requires mTLS mesh-wide"}, nil
+}
+
+// strictMTLS is the mesh-wide PeerAuthentication requiring mTLS.
+func strictMTLS() map[string]any {
+	return map[string]any{
+		"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+		"metadata": map[string]any{"name": "default", "namespace": Namespace},
+		"spec":     map[string]any{"mtls": map[string]any{"mode": "STRICT"}},
+	}
 }

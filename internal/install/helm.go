@@ -1,7 +1,9 @@
 package install
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -43,6 +45,9 @@ func (r *run) helmRelease(ctx context.Context, c *kube.Client, name string, ch *
 			return "", err
 		}
 	}
+	if last != nil && upToDate(last, ch, values) {
+		return fmt.Sprintf("release %s is up to date (chart %s %s, revision %d): nothing to change", name, ch.Metadata.Name, ch.Metadata.Version, last.Version), nil
+	}
 	stop := watchDeployments(ctx, c, name, progress)
 	defer stop()
 	var rel *release.Release
@@ -64,6 +69,21 @@ func (r *run) helmRelease(ctx context.Context, c *kube.Client, name string, ch *
 		return "", fmt.Errorf("helm %s of release %s/%s: %w", map[bool]string{true: "install", false: "upgrade"}[last == nil], Namespace, name, err)
 	}
 	return fmt.Sprintf("%s release %s (chart %s %s, revision %d)", verb, name, ch.Metadata.Name, ch.Metadata.Version, rel.Version), nil
+}
+
+// upToDate reports whether the deployed release already has this chart
+// version and these values, so that a second setup changes nothing.
+func upToDate(last *release.Release, ch *chart.Chart, values map[string]any) bool {
+	if last.Info.Status != release.StatusDeployed || last.Chart == nil || last.Chart.Metadata == nil ||
+		last.Chart.Metadata.Name != ch.Metadata.Name || last.Chart.Metadata.Version != ch.Metadata.Version {
+		return false
+	}
+	if len(last.Config) == 0 && len(values) == 0 {
+		return true // Helm stores empty values as null
+	}
+	a, err1 := json.Marshal(last.Config)
+	b, err2 := json.Marshal(values)
+	return err1 == nil && err2 == nil && bytes.Equal(a, b)
 }
 
 // lastRelease returns the newest revision of a release, or nil.

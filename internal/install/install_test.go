@@ -40,9 +40,27 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 		t.Fatalf("the interrupted run went on: %s %s", e.Status, e.Message)
 	}
 
+	for _, e := range first.Steps {
+		if e.Step.ID == IDBase || e.Step.ID == IDIstiod {
+			if rel := helmStatus(t, e.Step.Cluster, map[string]string{IDBase: ReleaseBase, IDIstiod: ReleaseIstiod}[e.Step.ID]); strings.HasPrefix(rel, "pending") {
+				t.Errorf("Ctrl-C left %s in %s: %s", e.Step, rel, e.Message)
+			}
+		}
+	}
+
 	install(t, t.Context(), cfg, env) // finishes the job
+	rv := recordVersion(t, "east")
 	sum := install(t, t.Context(), cfg, env)
-	contains(t, "re-run of istiod", statusOf(sum, IDIstiod, "east").Message, "upgraded release istiod")
+	for _, id := range []string{IDBase, IDIstiod, IDGateway} {
+		contains(t, "re-run of "+id, statusOf(sum, id, "east").Message, "is up to date", "nothing to change")
+	}
+	contains(t, "re-run of the remote secret", statusOf(sum, IDRemoteSecret+"west", "east").Message, "is up to date")
+	if recordVersion(t, "east") != rv {
+		t.Error("a second run rewrote the record")
+	}
+	cfg.Istio.Tag = "1.31.2" // a real change: upgraded in place
+	sum = install(t, t.Context(), cfg, env)
+	contains(t, "upgrade", statusOf(sum, IDIstiod, "east").Message, "upgraded release istiod", "revision 2")
 
 	for _, name := range []string{"east", "west"} {
 		other := map[string]string{"east": "west", "west": "east"}[name]
@@ -78,7 +96,7 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 		for _, e := range dep.Spec.Template.Spec.Containers[0].Env {
 			env[e.Name] = e.Value
 		}
-		if env["CLUSTER_ID"] != name || dep.Spec.Template.Spec.Containers[0].Image != "docker.io/istio/pilot:1.31.1" {
+		if env["CLUSTER_ID"] != name || dep.Spec.Template.Spec.Containers[0].Image != "docker.io/istio/pilot:1.31.2" {
 			t.Errorf("%s: istiod CLUSTER_ID=%q image=%q", name, env["CLUSTER_ID"], dep.Spec.Template.Spec.Containers[0].Image)
 		}
 		svc, err := c.Kube.CoreV1().Services(Namespace).Get(t.Context(), EastWestService, getOpts)
@@ -217,4 +235,26 @@ func TestPrimaryRemoteMultiNetwork(t *testing.T) {
 	if err != nil || ns.Labels[InjectionLabel] != "enabled" {
 		t.Errorf("namespace app: %v %v", ns.Labels, err)
 	}
+}
+
+// helmStatus is the status of a release's newest revision ("" when none).
+func helmStatus(t *testing.T, cluster, name string) string {
+	t.Helper()
+	cfg, err := admin(t, cluster).Helm(Namespace, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := lastRelease(cfg, name)
+	if err != nil || last == nil {
+		return ""
+	}
+	return last.Info.Status.String()
+}
+
+func recordVersion(t *testing.T, cluster string) string {
+	cm, err := admin(t, cluster).Kube.CoreV1().ConfigMaps(Namespace).Get(t.Context(), RecordName, getOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cm.ResourceVersion
 }

@@ -72,10 +72,15 @@ func (r *run) note(ctx context.Context, c *kube.Client, cluster string, objs ...
 		} else if err := json.Unmarshal([]byte(cm.Data[recordKey]), &rec); err != nil {
 			return fmt.Errorf("%s/%s is not a meshwiz record: %w", Namespace, RecordName, err)
 		}
+		added := create
 		for _, o := range objs {
 			if !slices.Contains(rec.Objects, o) {
 				rec.Objects = append(rec.Objects, o)
+				added = true
 			}
+		}
+		if !added {
+			return nil // a re-run changes nothing
 		}
 		rec.Updated = time.Now().UTC().Format(time.RFC3339)
 		data, err := json.MarshalIndent(rec, "", "  ")

@@ -3,6 +3,7 @@ package install
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -106,6 +107,8 @@ func (r *run) remoteSecret(ctx context.Context, source, target *mesh.Cluster) (s
 	switch {
 	case apierrors.IsNotFound(err):
 		_, err = secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: FieldManager})
+	case err == nil && reflect.DeepEqual(existing.Data, s.Data) && existing.Labels[MultiClusterLbl] == "true" && existing.Annotations[ClusterAnno] == source.Name:
+		return steps.Result{Message: fmt.Sprintf("%s/%s is up to date: %s's istiod reads %s at %s", Namespace, name, target.Name, source.Name, server)}, nil
 	case err == nil:
 		existing.Labels, existing.Annotations, existing.Data, existing.Type = s.Labels, s.Annotations, s.Data, s.Type
 		_, err = secrets.Update(ctx, existing, metav1.UpdateOptions{FieldManager: FieldManager})

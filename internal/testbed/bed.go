@@ -116,7 +116,7 @@ func (b *Bed) start(ctx context.Context, specs []ClusterSpec) error {
 	b.Clusters = make([]*Cluster, len(specs))
 	var g errgroup.Group
 	for i, s := range specs {
-		c := &Cluster{Name: s.Name, Context: s.Name, PodCIDR: s.PodCIDR, ServiceCIDR: s.ServiceCIDR,
+		c := &Cluster{Name: s.Name, Context: s.Name, PodCIDR: s.PodCIDR, ServiceCIDR: s.ServiceCIDR, LoadBalancerNet: s.LoadBalancerNet,
 			Nodes: s.Nodes, index: i, spec: s, dir: filepath.Join(b.Dir, "clusters", s.Name)}
 		if s.RestrictedUser {
 			c.RestrictedContext = s.Name + "-restricted"

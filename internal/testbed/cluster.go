@@ -30,6 +30,8 @@ type Cluster struct {
 	KubeconfigServer string
 	// PodCIDR and ServiceCIDR are the normalized ranges of the cluster.
 	PodCIDR, ServiceCIDR string
+	// LoadBalancerNet is the /24 the fake load-balancer assigner uses.
+	LoadBalancerNet string
 	// Nodes is the number of fake nodes (see NodeName).
 	Nodes int
 

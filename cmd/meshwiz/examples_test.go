@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExamplesPlanAsTheyAre renders every example mesh config with `plan`
+// (offline: the kubeconfig only names the sandbox's contexts).
+func TestExamplesPlanAsTheyAre(t *testing.T) {
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	os.WriteFile(kc, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {}}]
+contexts: [{name: east, context: {cluster: c, user: u}}, {name: west, context: {cluster: c, user: u}}, {name: north, context: {cluster: c, user: u}}]
+`), 0o600)
+	examples, _ := filepath.Glob("../../examples/*.yaml")
+	if len(examples) != 3 {
+		t.Fatalf("examples: %v", examples)
+	}
+	for _, ex := range examples {
+		t.Run(filepath.Base(ex), func(t *testing.T) {
+			out := t.TempDir()
+			r := meshwiz(t, "plan", "--kubeconfig", kc, "--config", ex, "--out", out)
+			r.wantCode(t, exitOK)
+			if !strings.Contains(r.out, "Cluster east") {
+				t.Errorf("plan output:\n%s", r.out)
+			}
+			files, _ := filepath.Glob(filepath.Join(out, "east", "04-istiod.yaml"))
+			if len(files) != 1 {
+				all, _ := filepath.Glob(filepath.Join(out, "*", "*"))
+				t.Errorf("no rendered istiod manifest for east in %s: %v\n%s", out, all, r.errOut)
+			}
+		})
+	}
+}
