@@ -6,12 +6,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"helm.sh/helm/v3/pkg/action"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -99,6 +104,25 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 		if env["CLUSTER_ID"] != name || dep.Spec.Template.Spec.Containers[0].Image != "docker.io/istio/pilot:1.31.2" {
 			t.Errorf("%s: istiod CLUSTER_ID=%q image=%q", name, env["CLUSTER_ID"], dep.Spec.Template.Spec.Containers[0].Image)
 		}
+		for _, d := range []string{"istiod", "istio-eastwestgateway"} {
+			dep, err := c.Kube.AppsV1().Deployments(Namespace).Get(t.Context(), d, getOpts)
+			if err != nil || dep.Status.AvailableReplicas < 1 {
+				t.Errorf("%s: Deployment %s is not available: %v", name, d, err)
+			}
+		}
+		sec, err := c.Kube.CoreV1().Secrets(Namespace).Get(t.Context(), CACertsSecret, getOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, err := certs.LoadRoot(cfg.Security.CA.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inter := &certs.Intermediate{Cluster: name, CACertPEM: sec.Data["ca-cert.pem"], CAKeyPEM: sec.Data["ca-key.pem"],
+			CertChainPEM: sec.Data["cert-chain.pem"], RootCertPEM: sec.Data["root-cert.pem"]}
+		if err := root.Verify(inter, time.Now()); err != nil {
+			t.Errorf("%s: cacerts does not chain to the mesh root: %v", name, err)
+		}
 		svc, err := c.Kube.CoreV1().Services(Namespace).Get(t.Context(), EastWestService, getOpts)
 		if err != nil {
 			t.Fatal(err)
@@ -153,6 +177,22 @@ func checkRemoteSecret(t *testing.T, in, source string) {
 	}
 	if cl := kc.Clusters[source]; cl == nil || cl.Server != admin(t, source).Server {
 		t.Errorf("%s: the remote secret's server is not %s's", in, source)
+	}
+	// The kubeconfig really works against the source, with the reader's rights only.
+	rc, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reader.CoreV1().Services("").List(t.Context(), metav1.ListOptions{}); err != nil {
+		t.Errorf("%s's remote secret for %s cannot list services: %v", in, source, err)
+	}
+	_, err = reader.AppsV1().Deployments("default").Create(t.Context(), &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "intruder"}}, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	if !apierrors.IsForbidden(err) {
+		t.Errorf("%s's remote secret for %s may create Deployments: %v", in, source, err)
 	}
 }
 

@@ -14,7 +14,8 @@ import (
 )
 
 // ensureNamespace creates istio-system (labelled managed-by meshwiz) or
-// adopts the existing one, and sets the topology label (the cluster's
+// adopts the existing one (one an earlier run created stays recorded as
+// created), and sets the topology label (the cluster's
 // network) and, on a remote, the controlPlaneClusters annotation naming its
 // primary.
 func (r *run) ensureNamespace(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
@@ -46,8 +47,14 @@ func (r *run) ensureNamespace(ctx context.Context, cl *mesh.Cluster) (steps.Resu
 		return steps.Result{}, fmt.Errorf("labelling namespace %s: %w", Namespace, err)
 	}
 	change, msg := "labelled", "adopted the existing "+Namespace
-	if created {
+	switch {
+	case created:
 		change, msg = "created", "created "+Namespace
+	case ns.Labels[ManagedByLabel] == ManagedByValue:
+		// meshwiz's own namespace from an earlier (maybe interrupted)
+		// run: still "created", so that the record keeps one entry and
+		// teardown removes it.
+		change, msg = "created", "kept "+Namespace+" (created by an earlier run)"
 	}
 	detail := NetworkLabel + "=" + cl.Network
 	if cl.Role == mesh.Remote {

@@ -76,11 +76,13 @@ func (r *run) installRelease(ctx context.Context, cl *mesh.Cluster, release, cha
 		return steps.Result{}, fmt.Errorf("unknown chart %q", chartName)
 	}
 	c := r.client(cl)
-	msg, err := r.helmRelease(ctx, c, release, ch, vals, progress)
-	if err != nil {
+	// Recorded first, so that teardown finds a release whose install was cut
+	// short (its cluster-wide objects included).
+	if err := r.note(ctx, c, cl.Name, Object{APIVersion: "helm.sh/v3", Kind: "Release", Namespace: Namespace, Name: release, Change: "helm-release"}); err != nil {
 		return steps.Result{}, err
 	}
-	if err := r.note(ctx, c, cl.Name, Object{APIVersion: "helm.sh/v3", Kind: "Release", Namespace: Namespace, Name: release, Change: "helm-release"}); err != nil {
+	msg, err := r.helmRelease(ctx, c, release, ch, vals, progress)
+	if err != nil {
 		return steps.Result{}, err
 	}
 	return steps.Result{Message: msg}, nil
