@@ -8,7 +8,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
@@ -45,29 +44,10 @@ func meshFor(t *testing.T, model mesh.Model, multiNetwork bool, contexts ...stri
 	return cfg
 }
 
-// envFor builds the clients (from the bed's kubeconfig) and the certificates.
+// envFor builds the clients (from the shared bed's kubeconfig) and the certificates.
 func envFor(t *testing.T, cfg *mesh.Config) Env {
 	t.Helper()
-	b := testbed.Shared()
-	env := Env{Clients: map[string]*kube.Client{}, Certs: map[string]*certs.Intermediate{},
-		HelmTimeout: 2 * time.Minute, AddressTimeout: time.Minute}
-	var names []string
-	for _, cl := range cfg.Clusters {
-		c, err := kube.Loader{Kubeconfig: b.Kubeconfig}.NewClient(cl.Context)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env.Clients[cl.Context] = c
-		names = append(names, cl.Name)
-	}
-	_, inters, _, err := certs.EnsureDir(cfg.Security.CA.Dir, names, certs.Options{KeyBits: 2048})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, in := range inters {
-		env.Certs[in.Cluster] = in
-	}
-	return env
+	return envOnBed(t, testbed.Shared(), cfg, 2*time.Minute, time.Minute)
 }
 
 // install runs the plan and fails the test on any failed step.
