@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshwiz/meshwiz/internal/checks"
+	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
@@ -112,7 +113,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) 
 		}
 		name := names[c]
 		if name == "" {
-			name = checks.SuggestName(c)
+			name = mesh.SuggestName(c)
 		}
 		network := "network1"
 		if o.perNetwork {

@@ -185,10 +185,9 @@ func TestRenderIstiodRemote(t *testing.T) {
 }
 
 func TestRenderIstiodRemoteVariants(t *testing.T) {
-	t.Run("hostname-no-config-default-path", func(t *testing.T) {
+	t.Run("hostname-no-config", func(t *testing.T) {
 		v := testRemote()
 		v.ConfigCluster = false
-		v.InjectionPath = ""
 		v.RemotePilotAddress = "eastwest.example.test"
 		_, objs := render(t, Istiod, "istiod", IstiodValues(v))
 		svc := mustGet[corev1.Service](t, objs, "Service", "istiod")
@@ -203,7 +202,7 @@ func TestRenderIstiodRemoteVariants(t *testing.T) {
 		}
 		mwc := mustGet[admv1.MutatingWebhookConfiguration](t, objs, "MutatingWebhookConfiguration", "istio-sidecar-injector")
 		if p := *mwc.Webhooks[0].ClientConfig.Service.Path; p != "/inject/cluster/cluster2/net/network2" {
-			t.Errorf("default remote injection path %q", p)
+			t.Errorf("remote injection path %q", p)
 		}
 	})
 }

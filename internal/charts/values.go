@@ -35,7 +35,8 @@ type ClusterValues struct {
 	// webhooks cannot use).
 	RemotePilotAddress string
 	// InjectionPath: on a remote, the injection webhook path
-	// (istiodRemote.injectionPath). Empty means InjectionPath(ClusterName, Network).
+	// (istiodRemote.injectionPath), from mesh.Cluster.InjectionPath; empty
+	// leaves the chart's default (/inject), which no primary serves for a remote.
 	InjectionPath string
 	// MeshMTLS is "STRICT", "PERMISSIVE" or "". It is carried only: no chart
 	// value expresses a mesh-wide mTLS mode (that is a PeerAuthentication in
@@ -59,6 +60,9 @@ func (v ClusterValues) Validate() error {
 		if v.ExternalIstiod {
 			errs = append(errs, errors.New("a remote cannot be an externalIstiod primary"))
 		}
+		if v.InjectionPath == "" {
+			errs = append(errs, errors.New("a remote needs its injection path (/inject/cluster/<name>/net/<network>)"))
+		}
 	} else {
 		if v.ConfigCluster {
 			errs = append(errs, errors.New("configCluster applies to remotes only"))
@@ -76,18 +80,6 @@ func (v ClusterValues) Validate() error {
 		errs = append(errs, fmt.Errorf("mesh mTLS %q: want STRICT or PERMISSIVE", v.MeshMTLS))
 	}
 	return errors.Join(errs...)
-}
-
-// InjectionPath is the webhook path istiod parses into the injected proxy's
-// ISTIO_META_CLUSTER_ID and ISTIO_META_NETWORK (pkg/kube/inject/webhook.go
-// parseInjectEnvs: /inject/k1/v1/k2/v2, "/" in values written as --slash--).
-func InjectionPath(cluster, network string) string {
-	enc := func(s string) string { return strings.ReplaceAll(s, "/", "--slash--") }
-	p := "/inject/cluster/" + enc(cluster)
-	if network != "" {
-		p += "/net/" + enc(network)
-	}
-	return p
 }
 
 // BaseValues are the values for the base chart (CRDs, reader ServiceAccount,
@@ -130,11 +122,9 @@ func IstiodValues(v ClusterValues) map[string]any {
 	if v.Remote {
 		vals["profile"] = "remote" // istiodRemote.enabled, configMap=false, omitSidecarInjectorConfigMap
 		global["remotePilotAddress"] = v.RemotePilotAddress
-		path := v.InjectionPath
-		if path == "" {
-			path = InjectionPath(v.ClusterName, v.Network)
+		if v.InjectionPath != "" {
+			vals["istiodRemote"] = map[string]any{"injectionPath": v.InjectionPath}
 		}
-		vals["istiodRemote"] = map[string]any{"injectionPath": path}
 	}
 	return vals
 }

@@ -31,23 +31,12 @@ func TestValidate(t *testing.T) {
 		{mod(testRemote(), func(v *ClusterValues) { v.RemotePilotAddress = "" }), "remotePilotAddress"},
 		{mod(testRemote(), func(v *ClusterValues) { v.ExternalIstiod = true }), "externalIstiod"},
 		{mod(testRemote(), func(v *ClusterValues) { v.InjectionPath = "inject" }), "start with /"},
+		{mod(testRemote(), func(v *ClusterValues) { v.InjectionPath = "" }), "needs its injection path"},
 	}
 	for _, c := range bad {
 		err := c.v.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Validate(%+v) = %v, want an error about %q", c.v, err, c.want)
-		}
-	}
-}
-
-func TestInjectionPath(t *testing.T) {
-	for _, c := range [][3]string{
-		{"cluster2", "network2", "/inject/cluster/cluster2/net/network2"},
-		{"cluster2", "", "/inject/cluster/cluster2"},
-		{"gke/us/c1", "net/a", "/inject/cluster/gke--slash--us--slash--c1/net/net--slash--a"},
-	} {
-		if got := InjectionPath(c[0], c[1]); got != c[2] {
-			t.Errorf("InjectionPath(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
 		}
 	}
 }

@@ -113,33 +113,3 @@ func (o Options) validate() error {
 	_, err := o.support()
 	return err
 }
-
-// SuggestName turns a kube context name into a valid cluster or network name
-// (a DNS-1123 label): lower case, runs of other characters become '-', at
-// most 63 characters. Cloud context names keep their last, most specific
-// part (gke_project_zone_name → name, arn:…:cluster/name → name).
-func SuggestName(context string) string {
-	s := strings.ToLower(context)
-	if i := strings.LastIndexAny(s, "_/"); i >= 0 && i < len(s)-1 && (strings.HasPrefix(s, "gke_") || strings.HasPrefix(s, "arn:")) {
-		s = s[i+1:]
-	}
-	var b strings.Builder
-	dash := false
-	for _, r := range s {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	out := strings.Trim(b.String(), "-")
-	if len(out) > 63 {
-		out = strings.TrimRight(out[:63], "-")
-	}
-	if out == "" {
-		out = "cluster"
-	}
-	return out
-}

@@ -69,6 +69,9 @@ func (r *run) installRelease(ctx context.Context, cl *mesh.Cluster, release, cha
 	case charts.Base:
 		vals = charts.BaseValues(v)
 	case charts.Istiod:
+		if err := v.Validate(); err != nil {
+			return steps.Result{}, fmt.Errorf("istiod values for %s: %w", cl.Name, err)
+		}
 		vals = charts.IstiodValues(v)
 	case charts.Gateway:
 		vals = charts.GatewayValues(v, r.cfg.EastWestGateway.ServiceType, r.cfg.GatewayExternalIPs(cl))
