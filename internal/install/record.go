@@ -74,8 +74,15 @@ func (r *run) note(ctx context.Context, c *kube.Client, cluster string, objs ...
 		}
 		added := create
 		for _, o := range objs {
-			if !slices.Contains(rec.Objects, o) {
+			i := slices.IndexFunc(rec.Objects, func(x Object) bool {
+				return x.APIVersion == o.APIVersion && x.Kind == o.Kind && x.Namespace == o.Namespace && x.Name == o.Name && x.Change == o.Change
+			})
+			switch {
+			case i < 0:
 				rec.Objects = append(rec.Objects, o)
+				added = true
+			case rec.Objects[i] != o: // same object, new detail (e.g. another network)
+				rec.Objects[i] = o
 				added = true
 			}
 		}

@@ -53,7 +53,9 @@
 // # Processes
 //
 // Every process is started by Start and stopped by PID in Bed.Stop (SIGTERM,
-// then SIGKILL after 5 s). In test mode the children get Pdeathsig=SIGKILL and
+// then SIGKILL after 5 s); a test may stop and restart one cluster's
+// apiserver (Cluster.StopAPIServer, StartAPIServer: same port and flags) to
+// prove that work resumes after an outage. In test mode the children get Pdeathsig=SIGKILL and
 // their own process group, so a test binary that crashes or is killed takes
 // them along. In Detached mode (the sandbox) they get their own session and
 // survive their parent; hack/sandbox stops them through the pids file.
