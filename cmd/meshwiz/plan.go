@@ -123,24 +123,29 @@ func runPlan(g *globalOptions, o *planOptions, s streams) error {
 		return enc.Encode(map[string]any{"meshID": cfg.MeshID, "model": cfg.Model, "istio": cfg.Istio, "clusters": pcs})
 	}
 	fmt.Fprintf(s.Out, "Mesh %s: %s, %d clusters, Istio %s (%s charts)\n", cfg.MeshID, cfg.Model, len(pcs), cfg.TagOrVersion(), cfg.Istio.Charts.Source)
+	printPlanned(s.Out, pcs, o.values)
+	return nil
+}
+
+// printPlanned lists every cluster's steps in order (and the Helm values).
+func printPlanned(w io.Writer, pcs []plannedCluster, values bool) {
 	for _, pc := range pcs {
-		fmt.Fprintf(s.Out, "\nCluster %s (context %s, %s, network %s)\n", pc.Name, pc.Context, pc.Role, pc.Network)
+		fmt.Fprintf(w, "\nCluster %s (context %s, %s, network %s)\n", pc.Name, pc.Context, pc.Role, pc.Network)
 		for i, st := range pc.Steps {
-			fmt.Fprintf(s.Out, "  %2d. %s  [%s]\n", i+1, st.Title, st.ID)
+			fmt.Fprintf(w, "  %2d. %s  [%s]\n", i+1, st.Title, st.ID)
 		}
-		if o.values {
+		if values {
 			for _, r := range pc.Releases {
-				printValues(s.Out, r)
+				printValues(w, r)
 			}
 		}
 	}
-	return nil
 }
 
 func printValues(w io.Writer, r plannedRelease) {
 	b, _ := yaml.Marshal(r.Values)
 	fmt.Fprintf(w, "\n    values of release %s (chart %s):\n", r.Name, r.Chart)
-	for _, line := range splitLines(string(b)) {
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
 		fmt.Fprintf(w, "      %s\n", line)
 	}
 }
@@ -201,20 +206,4 @@ func writePlan(cfg *mesh.Config, pcs []plannedCluster, dir string) error {
 		}
 	}
 	return nil
-}
-
-func splitLines(s string) []string {
-	var out []string
-	for len(s) > 0 {
-		i := 0
-		for i < len(s) && s[i] != '\n' {
-			i++
-		}
-		out = append(out, s[:i])
-		if i < len(s) {
-			i++
-		}
-		s = s[i:]
-	}
-	return out
 }

@@ -36,9 +36,6 @@ func run(ctx context.Context, args []string, s streams) int {
 	root := newRootCmd(s)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
-		err = usageError{err} // cobra's own lookup error has no type
-	}
 	code := exitCode(err)
 	if err != nil && err.Error() != "" {
 		fmt.Fprintf(s.Err, "meshwiz: %v\n", err)

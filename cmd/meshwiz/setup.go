@@ -194,22 +194,22 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	}
 	fmt.Fprintf(s.Err, "All prerequisite checks passed (%s).\n", steps.SummaryLine(sum))
 
+	preview, err := planned(cfg)
+	if err != nil {
+		return err
+	}
+	nsteps := 0
+	for _, pc := range preview {
+		nsteps += len(pc.Steps)
+	}
 	if o.dryRun {
-		preview, err := install.Plan(cfg, install.Env{})
-		if err != nil {
-			return err
-		}
-		printPlan(s.Out, cfg, preview)
-		fmt.Fprintf(s.Out, "Dry run: %d steps in %d clusters would run; nothing was changed (no certificates written either).\n", len(preview), len(cfg.Clusters))
+		printPlanned(s.Out, preview, false)
+		fmt.Fprintf(s.Out, "\nDry run: %d steps in %d clusters would run; nothing was changed (no certificates written either).\n", nsteps, len(cfg.Clusters))
 		return nil
 	}
 	if !o.yes {
-		preview, err := install.Plan(cfg, install.Env{})
-		if err != nil {
-			return err
-		}
-		printPlan(s.Err, cfg, preview)
-		if !confirm(s.In, s.Err, fmt.Sprintf("Apply these %d steps to %d clusters?", len(preview), len(cfg.Clusters))) {
+		printPlanned(s.Err, preview, false)
+		if !confirm(s.In, s.Err, fmt.Sprintf("\nApply these %d steps to %d clusters?", nsteps, len(cfg.Clusters))) {
 			return codeError{code: exitAborted, err: fmt.Errorf("nothing was applied")}
 		}
 	}
@@ -244,19 +244,4 @@ func confirm(in io.Reader, out io.Writer, question string) bool {
 	line, _ := bufio.NewReader(in).ReadString('\n')
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes"
-}
-
-// printPlan lists the plan's steps per cluster, in order.
-func printPlan(w io.Writer, cfg *mesh.Config, plan []steps.Step) {
-	for _, cl := range cfg.Clusters {
-		fmt.Fprintf(w, "\nCluster %s (context %s, %s, network %s)\n", cl.Name, cl.Context, cl.Role, cl.Network)
-		n := 0
-		for _, st := range plan {
-			if st.Cluster == cl.Context {
-				n++
-				fmt.Fprintf(w, "  %2d. %s\n", n, st.Title)
-			}
-		}
-	}
-	fmt.Fprintln(w)
 }

@@ -7,7 +7,6 @@ package checks
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
@@ -85,15 +84,7 @@ func (f *Facts) wrap(op string, err error) error {
 // Version is the API server's version (one request).
 func (f *Facts) Version(ctx context.Context) (*version.Info, error) {
 	return f.version.get(func() (*version.Info, error) {
-		body, err := f.Client.Kube.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
-		if err != nil {
-			return nil, f.wrap("reading the server version", err)
-		}
-		var v version.Info
-		if err := json.Unmarshal(body, &v); err != nil {
-			return nil, f.wrap("decoding the server version", err)
-		}
-		return &v, nil
+		return f.Client.ServerVersion(ctx, kube.DefaultRequestTimeout)
 	})
 }
 

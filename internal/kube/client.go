@@ -10,6 +10,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/action"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -134,20 +135,18 @@ func (l Loader) restConfig(contextName string) (*rest.Config, error) {
 }
 
 // ServerVersion asks the API server for its version, bounded by timeout.
-func (c *Client) ServerVersion(ctx context.Context, timeout time.Duration) (string, error) {
+func (c *Client) ServerVersion(ctx context.Context, timeout time.Duration) (*version.Info, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var v struct {
-		GitVersion string `json:"gitVersion"`
-	}
+	var v version.Info
 	body, err := c.Kube.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
-		return "", &ContextError{Context: c.Context, Server: c.Server, Op: "reading server version", Err: err}
+		return nil, &ContextError{Context: c.Context, Server: c.Server, Op: "reading server version", Err: err}
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
-		return "", &ContextError{Context: c.Context, Server: c.Server, Op: "decoding server version", Err: err}
+		return nil, &ContextError{Context: c.Context, Server: c.Server, Op: "decoding server version", Err: err}
 	}
-	return v.GitVersion, nil
+	return &v, nil
 }
 
 // Helm returns a Helm action.Configuration for this context that stores

@@ -41,9 +41,12 @@ func (l Loader) Probe(ctx context.Context, contextName string, timeout time.Dura
 		return p
 	}
 	p.Server = c.Server
-	p.Version, p.Err = c.ServerVersion(ctx, timeout)
-	if p.Err != nil {
-		p.Reason, _, _ = Classify(p.Err)
+	v, err := c.ServerVersion(ctx, timeout)
+	if err != nil {
+		p.Err = err
+		p.Reason, _, _ = Classify(err)
+	} else {
+		p.Version = v.GitVersion
 	}
 	p.Took = time.Since(start)
 	return p
