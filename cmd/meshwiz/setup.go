@@ -2,10 +2,10 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -96,57 +96,6 @@ func meshClients(g *globalOptions, cfg *mesh.Config) (map[string]*kube.Client, e
 	return out, nil
 }
 
-// meshChecks is the prerequisite plan for a mesh config.
-func meshChecks(cfg *mesh.Config, clients map[string]*kube.Client, allowLoopback bool, skip []string) ([]steps.Step, error) {
-	opts := checks.Options{MultiNetwork: cfg.MultiNetwork(), IstioVersion: cfg.Istio.Version, AllowLoopbackServers: allowLoopback, Skip: skip}
-	for _, cl := range cfg.Clusters {
-		opts.Clusters = append(opts.Clusters, checks.Cluster{Client: clients[cl.Context], Name: cl.Name, Network: cl.Network, Server: cl.Server})
-	}
-	return checks.Plan(opts)
-}
-
-// prepareCerts generates (or reuses) or loads and verifies the cacerts
-// intermediates, by cluster name.
-func prepareCerts(cfg *mesh.Config, keyBits int) (map[string]*certs.Intermediate, string, error) {
-	names := make([]string, len(cfg.Clusters))
-	for i, cl := range cfg.Clusters {
-		names[i] = cl.Name
-	}
-	var root *certs.Root
-	var inters []*certs.Intermediate
-	var msg string
-	switch cfg.Security.CA.Mode {
-	case "existing":
-		var err error
-		if root, inters, err = certs.Load(cfg.Security.CA.Dir, names); err != nil {
-			return nil, "", usageError{err}
-		}
-		for _, in := range inters {
-			if err := root.Verify(in, time.Now()); err != nil {
-				if _, warn := err.(*certs.ExpiryWarning); !warn {
-					return nil, "", usageError{fmt.Errorf("security.ca: %w", err)}
-				}
-			}
-		}
-		msg = "using the existing CA in " + cfg.Security.CA.Dir
-	default:
-		var generated bool
-		var err error
-		if root, inters, generated, err = certs.EnsureDir(cfg.Security.CA.Dir, names, certs.Options{KeyBits: keyBits}); err != nil {
-			return nil, "", err
-		}
-		msg = "reusing the mesh CA in " + cfg.Security.CA.Dir
-		if generated {
-			msg = "generated the mesh CA in " + cfg.Security.CA.Dir + " (private keys 0600)"
-		}
-	}
-	out := map[string]*certs.Intermediate{}
-	for _, in := range inters {
-		out[in.Cluster] = in
-	}
-	return out, fmt.Sprintf("%s; root %q sha256 %s…", msg, root.Cert.Subject.CommonName, certs.Fingerprint(root.Cert)[:16]), nil
-}
-
 func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) error {
 	if err := checkOutput(o.output); err != nil {
 		return err
@@ -175,7 +124,7 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	}
 
 	fmt.Fprintf(s.Err, "Checking %d clusters before touching anything...\n", len(cfg.Clusters))
-	checkPlan, err := meshChecks(cfg, clients, o.allowLoopback, o.skip)
+	checkPlan, err := checks.ForMesh(cfg, clients, checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip})
 	if err != nil {
 		return usageError{err}
 	}
@@ -213,7 +162,11 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 			return codeError{code: exitAborted, err: fmt.Errorf("nothing was applied")}
 		}
 	}
-	certsByCluster, certMsg, err := prepareCerts(cfg, o.keyBits)
+	certsByCluster, certMsg, err := install.PrepareCerts(cfg, o.keyBits)
+	var caErr *install.CAError
+	if errors.As(err, &caErr) {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,19 @@ type Options struct {
 	// ProbeTimeout bounds each context's reachability probe; zero means
 	// kube.DefaultProbeTimeout.
 	ProbeTimeout time.Duration
+	// Dir is where the review screen offers to save mesh.yaml and the plan
+	// export, and where generated certificates go by default; "" means the
+	// working directory.
+	Dir string
+	// CADir presets security.ca.dir; "" means mesh.DefaultCADir under Dir.
+	CADir string
+	// KeyBits is the RSA key size of generated CA keys; zero means
+	// certs.DefaultKeyBits.
+	KeyBits int
+	// AllowLoopbackServers accepts loopback API server addresses in remote
+	// secrets from the start (clusters on this machine); the checks screen
+	// offers the same with a key, and both are reported as a warning.
+	AllowLoopbackServers bool
 }
 
 // Run runs the wizard on opts.Output until the user quits. It runs inline,
@@ -68,31 +81,72 @@ func Run(ctx context.Context, opts Options) error {
 	return fmt.Errorf("running the wizard: %w", err)
 }
 
-// screen identifies a wizard screen. The wizard walks them in this order;
-// later screens slot in before screenCount.
+// screen identifies a wizard screen; flows lists the order in which each
+// flow walks them.
 type screen int
 
 const (
-	screenContexts screen = iota // pick the clusters (screen_contexts.go)
-	// screenTopology, screenChecks, screenSecurity, screenReview,
-	// screenInstall and screenSummary come in later issues.
+	screenStart     screen = iota // choose a flow (screen_start.go)
+	screenContexts                // pick the clusters (screen_contexts.go)
+	screenTopology                // model, networks, names (screen_topology.go)
+	screenChecks                  // the prerequisite checks, live (screen_checks.go)
+	screenSecurity                // mTLS and the CA (screen_security.go)
+	screenInjection               // sidecar injection per namespace (screen_injection.go)
+	screenReview                  // the plan; save, export, confirm (screen_review.go)
+	screenInstall                 // live per-cluster progress (screen_install.go)
+	screenSummary                 // what was done, how to verify and undo (screen_summary.go)
+	screenTeardown                // preview, confirm, progress, summary (screen_teardown.go)
 	screenCount
 )
 
+var screenNames = [screenCount]string{"start", "clusters", "topology", "checks", "security", "injection",
+	"review", "install", "summary", "teardown"}
+
+var flows = map[flow][]screen{
+	flowSetup: {screenStart, screenContexts, screenTopology, screenChecks, screenSecurity, screenInjection,
+		screenReview, screenInstall, screenSummary},
+	flowDiagnostics: {screenStart, screenContexts, screenTopology, screenChecks},
+	flowTeardown:    {screenStart, screenContexts, screenTeardown},
+}
+
 // screenModel is one wizard screen: a sub-model in its own file. The root
-// model handles window size and global keys, and forwards everything else
-// to the active screen.
+// model handles window size, navigation and global keys, forwards key
+// presses to the active screen and every other message to all screens (so
+// a run keeps listening while its screen is not shown).
 type screenModel interface {
-	Init() tea.Cmd
+	// enter is called each time the screen becomes the active one: forward
+	// from the previous screen, or back from the next one. It reads the
+	// session (the chosen clusters, the config) and returns the Cmd that
+	// starts its work.
+	enter(forward bool) (screenModel, tea.Cmd)
 	Update(msg tea.Msg) (screenModel, tea.Cmd)
 	// View renders the screen in the size last given to SetSize.
 	View() string
-	// SetSize gives the screen the space left by the root's status and help
-	// lines.
+	// SetSize gives the screen the space left by the root's chrome.
 	SetSize(width, height int) screenModel
 	// Keys returns the key bindings that apply to the screen's state.
 	Keys() KeyMap
 }
+
+// common is what every screen is built with.
+type common struct {
+	s      *session
+	styles Styles
+	keys   KeyMap
+}
+
+// nextMsg moves the wizard to the next screen of the flow; a screen sends it
+// once its input is complete and valid.
+type nextMsg struct{}
+
+// backMsg moves the wizard to the previous screen of the flow.
+type backMsg struct{}
+
+// startFlowMsg starts a flow from the start screen.
+type startFlowMsg struct{ flow flow }
+
+// next returns a Cmd that sends nextMsg.
+func next() tea.Msg { return nextMsg{} }
 
 // errMsg moves the wizard into its error state, which shows what failed, the
 // error and the hint until the user quits.
@@ -106,9 +160,9 @@ type errMsg struct {
 // clears it.
 type statusMsg string
 
-// chromeLines are the lines the root draws below the screen: a blank line,
-// the status line and the help line.
-const chromeLines = 3
+// chromeLines are the lines the root draws around the screen: the header
+// above; a blank line, the status line and the help line below.
+const chromeLines = 4
 
 // defaultWidth is used until the terminal reports its size.
 const defaultWidth = 80
@@ -118,11 +172,13 @@ type Model struct {
 	ctx    context.Context
 	cancel context.CancelFunc // cancels every probe and step of this run
 
+	s      *session
 	styles Styles
 	keys   KeyMap
 	help   help.Model
 
 	screen  screen
+	pos     int // index of screen in flows[s.flow]
 	screens [screenCount]screenModel
 
 	width, height int
@@ -143,49 +199,112 @@ func newModel(ctx context.Context, opts Options) Model {
 	styles, keys := DefaultStyles(), DefaultKeyMap()
 	h := help.New()
 	h.Styles = styles.Help
-	m := Model{ctx: ctx, cancel: cancel, styles: styles, keys: keys, help: h, width: defaultWidth}
-	m.screens[screenContexts] = newContextsModel(ctx, opts.Loader, opts.ProbeTimeout, styles, keys)
+	s := newSession(ctx, opts)
+	c := common{s: s, styles: styles, keys: keys}
+	m := Model{ctx: ctx, cancel: cancel, s: s, styles: styles, keys: keys, help: h, width: defaultWidth}
+	m.screens = [screenCount]screenModel{
+		screenStart:     newStartModel(c),
+		screenContexts:  newContextsModel(ctx, opts.Loader, opts.ProbeTimeout, styles, keys),
+		screenTopology:  newTopologyModel(c),
+		screenChecks:    newChecksModel(c),
+		screenSecurity:  newSecurityModel(c),
+		screenInjection: newInjectionModel(c),
+		screenReview:    newReviewModel(c),
+		screenInstall:   newInstallModel(c),
+		screenSummary:   newSummaryModel(c),
+		screenTeardown:  newTeardownModel(c),
+	}
 	return m.resize()
 }
 
-// Init starts the first screen.
+// Init enters the start screen.
 func (m Model) Init() tea.Cmd {
-	return m.screens[m.screen].Init()
+	s, cmd := m.screens[m.screen].enter(true)
+	m.screens[m.screen] = s // Init cannot return the model: enter must not change it
+	return cmd
 }
 
-// Update handles window size, global keys and the wizard's own messages,
-// and forwards everything else to the active screen.
+// Update handles window size, global keys, navigation and the wizard's own
+// messages, forwards key presses to the active screen and everything else
+// to every screen.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		return m.resize(), nil
 	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, m.keys.Interrupt):
-			return m.quit(), tea.Interrupt
-		case key.Matches(msg, m.keys.Quit):
-			return m.quit(), tea.Quit
-		case m.err != nil:
+		if m.err != nil {
+			switch {
+			case key.Matches(msg, m.keys.Interrupt):
+				return m.quit(), tea.Interrupt
+			case key.Matches(msg, m.keys.Quit):
+				return m.quit(), tea.Quit
+			}
 			return m, nil // the error state only quits
 		}
+		keys := m.screens[m.screen].Keys()
+		switch {
+		case key.Matches(msg, keys.Interrupt):
+			return m.quit(), tea.Interrupt
+		case key.Matches(msg, keys.Quit):
+			return m.quit(), tea.Quit
+		case key.Matches(msg, keys.Back):
+			m.status = ""
+			return m.move(-1)
+		}
 		m.status = ""
+		s, cmd := m.screens[m.screen].Update(msg)
+		m.screens[m.screen] = s
+		return m, cmd
 	case errMsg:
 		m.err = &msg
 		return m, nil
 	case statusMsg:
 		m.status = string(msg)
 		return m, nil
+	case startFlowMsg:
+		m.s.flow = msg.flow
+		m.pos = 0
+		return m.move(1)
 	case contextsChosenMsg:
-		// The topology screen comes in a later issue; until then say what
-		// was chosen and stay on the contexts screen.
-		m.status = fmt.Sprintf("%s selected — the next screens (topology, checks, install) are coming",
-			plural(len(msg.contexts), "cluster"))
+		m.s.choose(msg.contexts)
+		m.status = "Connecting to " + plural(len(msg.contexts), "cluster") + "…"
+		return m, buildClients(m.s.loader, msg.contexts)
+	case clientsReadyMsg:
+		if msg.err != nil {
+			m.status = msg.err.Error()
+			return m, nil
+		}
+		m.status = ""
+		m.s.clients = msg.clients
+		return m.move(1)
+	case nextMsg:
+		return m.move(1)
+	case backMsg:
+		return m.move(-1)
+	}
+	var cmds []tea.Cmd
+	for i, s := range m.screens {
+		s, cmd := s.Update(msg)
+		m.screens[i] = s
+		cmds = append(cmds, cmd)
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// move goes delta screens forward or back in the current flow and enters
+// the screen it lands on. Back from the first screen after start returns to
+// the start screen.
+func (m Model) move(delta int) (tea.Model, tea.Cmd) {
+	seq := flows[m.s.flow]
+	pos := m.pos + delta
+	if pos < 0 || pos >= len(seq) {
 		return m, nil
 	}
-	s, cmd := m.screens[m.screen].Update(msg)
+	m.pos, m.screen = pos, seq[pos]
+	s, cmd := m.screens[m.screen].enter(delta > 0)
 	m.screens[m.screen] = s
-	return m, cmd
+	return m.resize(), cmd
 }
 
 // quit cancels everything still running and marks the final frame.
@@ -195,7 +314,7 @@ func (m Model) quit() Model {
 	return m
 }
 
-// resize hands the screens the space left below the root's chrome.
+// resize hands the screens the space left by the root's chrome.
 func (m Model) resize() Model {
 	m.help.SetWidth(m.width)
 	h := 0 // unknown height: screens draw everything
@@ -210,9 +329,9 @@ func (m Model) resize() Model {
 	return m
 }
 
-// View draws the active screen (or the error state), the status line and
-// the help line. The help line is left out of the final frame, which stays
-// in the scrollback.
+// View draws the header, the active screen (or the error state), the status
+// line and the help line. The help line is left out of the final frame,
+// which stays in the scrollback.
 func (m Model) View() tea.View {
 	body, keys := m.errorView(), m.errorKeys()
 	if m.err == nil {
@@ -220,6 +339,8 @@ func (m Model) View() tea.View {
 		keys = m.screens[m.screen].Keys()
 	}
 	var b strings.Builder
+	b.WriteString(fit(m.header(), m.width))
+	b.WriteString("\n")
 	b.WriteString(strings.TrimRight(body, "\n"))
 	b.WriteString("\n\n")
 	b.WriteString(fit(m.styles.Status.Render(m.status), m.width))
@@ -230,6 +351,17 @@ func (m Model) View() tea.View {
 	v := tea.NewView(b.String())
 	v.WindowTitle = "meshwiz"
 	return v
+}
+
+// header is the line above every screen: where the user is in the flow.
+func (m Model) header() string {
+	st := m.styles
+	if m.screen == screenStart {
+		return st.Title.Render("meshwiz") + st.Subtle.Render(" · multi-cluster Istio, safely")
+	}
+	seq := flows[m.s.flow]
+	return st.Title.Render("meshwiz") + st.Subtle.Render(fmt.Sprintf(" · %s · step %d of %d: ", m.s.flow, m.pos, len(seq)-1)) +
+		st.Title.Render(screenNames[m.screen])
 }
 
 // errorView renders the error state.
@@ -250,10 +382,8 @@ func (m Model) errorView() string {
 
 // errorKeys are the bindings of the error state: only quitting.
 func (m Model) errorKeys() KeyMap {
-	k := m.keys
-	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Toggle, &k.Refresh, &k.Next} {
-		b.SetEnabled(false)
-	}
+	k := m.keys.none()
+	enable(&k.Quit)
 	return k
 }
 

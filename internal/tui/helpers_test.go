@@ -107,13 +107,14 @@ func refusedProbe(c kube.Context) kube.Probe {
 	return kube.Probe{Context: c.Name, Server: c.Server, Err: err, Reason: kube.ReasonRefused, Took: time.Millisecond}
 }
 
-// sized returns a new model told the terminal is width×height. Its Init Cmd
-// is not run: tests send the messages the Cmds would.
+// sized returns a new model told the terminal is width×height, on the
+// contexts screen of the setup flow. Its Cmds are not run: tests send the
+// messages the Cmds would.
 func sized(t *testing.T, width, height int) Model {
 	t.Helper()
 	m := New(Options{})
 	t.Cleanup(m.cancel)
-	return update(t, m, tea.WindowSizeMsg{Width: width, Height: height})
+	return update(t, m, tea.WindowSizeMsg{Width: width, Height: height}, startFlowMsg{flow: flowSetup})
 }
 
 // kubeconfigFile writes a kubeconfig with one context (and cluster and user)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -51,6 +52,7 @@ type contextsModel struct {
 	keyMap       KeyMap
 	spinner      spinner.Model
 
+	started bool // entered at least once
 	loading bool
 	files   []string
 	loadErr error
@@ -75,9 +77,14 @@ func newContextsModel(ctx context.Context, l kube.Loader, timeout time.Duration,
 	}
 }
 
-// Init reads the kubeconfig.
-func (m contextsModel) Init() tea.Cmd {
-	return tea.Batch(m.load(), m.spinner.Tick)
+// enter implements screenModel: the first time, it reads the kubeconfig and
+// probes every context; coming back keeps the list and the selection.
+func (m contextsModel) enter(bool) (screenModel, tea.Cmd) {
+	if m.started {
+		return m, nil
+	}
+	m.started = true
+	return m, tea.Batch(m.load(), m.spinner.Tick)
 }
 
 // load reads the kubeconfig in a Cmd: it touches the file system.
@@ -104,7 +111,8 @@ func (m contextsModel) SetSize(width, height int) screenModel {
 
 // Keys implements screenModel: the bindings that make sense right now.
 func (m contextsModel) Keys() KeyMap {
-	k := m.keyMap
+	k := m.keyMap.none()
+	enable(&k.Refresh, &k.Back, &k.Quit)
 	hasRows := len(m.rows) > 0
 	k.Up.SetEnabled(hasRows)
 	k.Down.SetEnabled(hasRows)
@@ -206,6 +214,11 @@ func (m contextsModel) key(msg tea.KeyPressMsg) (screenModel, tea.Cmd) {
 		chosen := m.selected()
 		if len(chosen) == 0 {
 			return m, status("Select one or more clusters with space, then press enter.")
+		}
+		for _, r := range m.rows {
+			if r.selected && r.probe != nil && r.probe.Err != nil {
+				return m, status(fmt.Sprintf("%s does not answer (%s): unselect it, or fix it and press r.", r.Name, reasonLabel(r.probe.Reason)))
+			}
 		}
 		return m, func() tea.Msg { return contextsChosenMsg{contexts: chosen} }
 	}

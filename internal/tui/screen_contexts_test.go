@@ -155,14 +155,24 @@ func TestContextsEnterReportsSelection(t *testing.T) {
 	if !ok || len(chosen.contexts) != 2 || chosen.contexts[0].Name != "north" || chosen.contexts[1].Name != "west" {
 		t.Fatalf("enter sent %#v, want the north and west contexts", msg)
 	}
-	m = update(t, m, chosen)
-	want := "2 clusters selected — the next screens (topology, checks, install) are coming"
+	m, cmd = updateCmd(m, chosen)
+	want := "Connecting to 2 clusters…"
 	if !strings.Contains(view(m), want) {
 		t.Errorf("status line missing %q:\n%s", want, view(m))
 	}
-	m = update(t, m, press("k"))
-	if strings.Contains(view(m), want) {
-		t.Error("the next key press did not clear the status line")
+	if got := m.s.cfg.Clusters; len(got) != 2 || got[0].Name != "north" || got[1].Context != "west" {
+		t.Errorf("the mesh config's clusters = %+v, want north and west", got)
+	}
+	if cmd == nil {
+		t.Fatal("choosing returned no Cmd to build the clients")
+	}
+	m = update(t, m, clientsReadyMsg{clients: map[string]*kube.Client{}})
+	if m.screen != screenTopology || strings.Contains(view(m), want) {
+		t.Errorf("with the clients built the wizard should be on the topology screen, status cleared:\n%s", view(m))
+	}
+	m = update(t, m, press("esc"))
+	if m.screen != screenContexts || !strings.Contains(line(m, "west"), "[x]") {
+		t.Errorf("back did not return to the contexts with the selection kept:\n%s", view(m))
 	}
 }
 
@@ -327,11 +337,15 @@ func TestContextsCmdsLoadAndProbe(t *testing.T) {
 	m := New(Options{Loader: l, ProbeTimeout: 5 * time.Second})
 	t.Cleanup(m.cancel)
 
-	loaded := findMsg[contextsLoadedMsg](t, m.Init())
+	if cmd := m.Init(); cmd != nil {
+		t.Errorf("the start screen started work before a flow was chosen: %T", cmd())
+	}
+	m, cmd := updateCmd(m, startFlowMsg{flow: flowSetup})
+	loaded := findMsg[contextsLoadedMsg](t, cmd)
 	if loaded.err != nil || len(loaded.contexts) != 1 || loaded.files[0] != l.Kubeconfig {
 		t.Fatalf("list Cmd returned %+v", loaded)
 	}
-	m, cmd := updateCmd(m, loaded)
+	m, cmd = updateCmd(m, loaded)
 	result := findMsg[probeResultMsg](t, cmd)
 	m = update(t, m, result)
 	if row := line(m, "dead"); !strings.Contains(row, "connection refused") {
@@ -369,4 +383,20 @@ func findMsg[T tea.Msg](t *testing.T, cmd tea.Cmd) T {
 		t.Fatalf("no %T among the Cmd's messages", zero)
 	}
 	return found
+}
+
+func TestContextsRefusesAnUnreachableSelection(t *testing.T) {
+	m := update(t, sized(t, 80, 24), loadedMsg(testContexts...))
+	m = update(t, m, probeResultMsg{gen: contextsScreen(m).gen, probe: refusedProbe(testContexts[0])})
+	i := contextsScreen(m).index(testContexts[0].Name)
+	cm := contextsScreen(m)
+	cm.rows[i].selected = true
+	m.screens[screenContexts] = cm
+	m, cmd := updateCmd(m, press("enter"))
+	if cmd == nil {
+		t.Fatal("enter returned no Cmd")
+	}
+	if got, ok := cmd().(statusMsg); !ok || !strings.Contains(string(got), "does not answer (connection refused)") {
+		t.Errorf("enter with an unreachable cluster selected sent %#v, want a status naming it", cmd())
+	}
 }

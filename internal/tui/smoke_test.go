@@ -26,6 +26,11 @@ func TestSmokeContextsScreen(t *testing.T) {
 		teatest.WithInitialTermSize(80, 24),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
 
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return strings.Contains(ansi.Strip(string(b)), "Guided setup")
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) // guided setup
+
 	var out []byte
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 		out = b

@@ -1,0 +1,28 @@
+package checks
+
+import (
+	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// MeshOptions are the choices of a check run besides the mesh config.
+type MeshOptions struct {
+	// AllowLoopbackServers accepts loopback API server addresses (sandbox
+	// clusters on one machine); reported as a warning.
+	AllowLoopbackServers bool
+	// Skip lists check IDs not to run.
+	Skip []string
+}
+
+// ForMesh is the prerequisite plan for a defaulted, valid mesh config:
+// what `meshwiz setup` runs before touching anything and what the wizard's
+// checks screen shows. clients holds one bundle per context of cfg.
+func ForMesh(cfg *mesh.Config, clients map[string]*kube.Client, o MeshOptions) ([]steps.Step, error) {
+	opts := Options{MultiNetwork: cfg.MultiNetwork(), IstioVersion: cfg.Istio.Version,
+		AllowLoopbackServers: o.AllowLoopbackServers, Skip: o.Skip}
+	for _, cl := range cfg.Clusters {
+		opts.Clusters = append(opts.Clusters, Cluster{Client: clients[cl.Context], Name: cl.Name, Network: cl.Network, Server: cl.Server})
+	}
+	return Plan(opts)
+}
