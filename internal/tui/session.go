@@ -49,11 +49,19 @@ type session struct {
 	// (clusters on this machine); the checks screen sets it on request and
 	// the install reports it.
 	allowLoopback bool
+	// checks is the last complete run of the prerequisite checks.
+	checks *steps.Summary
 	// acked are the warnings acknowledged on the checks screen, by step ref.
 	acked map[steps.Ref]bool
 	// configPath is where the review screen saved the mesh config ("" until
 	// it did).
 	configPath string
+	// exportDir is where the review screen exported the plan ("" until it
+	// did).
+	exportDir string
+	// caMessage says what the install did about certificates (generated,
+	// reused or loaded, with the root's fingerprint).
+	caMessage string
 	// installed is the install's outcome, for the summary screen.
 	installed *steps.Summary
 }
