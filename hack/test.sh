@@ -14,6 +14,18 @@ echo "== test-bed binaries" >&2
 MESHWIZ_TESTBED_BIN=$(hack/testbed/build.sh | tail -n 1)
 export MESHWIZ_TESTBED_BIN
 
+echo "== tmux (the end-to-end test runs meshwiz in a tmux pane)" >&2
+if ! command -v tmux >/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null ||
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
+	else
+		echo "tmux is missing: install it (Debian: apt-get install tmux)" >&2
+		exit 1
+	fi
+fi
+tmux -V >&2
+
 echo "== gofmt" >&2
 unformatted=$(gofmt -l $(git ls-files -co --exclude-standard '*.go'))
 if [ -n "$unformatted" ]; then

@@ -120,7 +120,7 @@ func sized(t *testing.T, width, height int) Model {
 // kubeconfigFile writes a kubeconfig with one context (and cluster and user)
 // per entry of servers, name → server URL, to a temp dir. ca, when not nil,
 // is every cluster's certificate-authority-data.
-func kubeconfigFile(t *testing.T, servers map[string]string, ca []byte) kube.Loader {
+func kubeconfigFile(t testing.TB, servers map[string]string, ca []byte) kube.Loader {
 	t.Helper()
 	cfg := clientcmdapi.NewConfig()
 	for name, server := range servers {
