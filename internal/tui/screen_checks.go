@@ -1,24 +1,545 @@
 package tui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
 
-// checksModel is a placeholder until the checks screen is built.
-type checksModel struct {
-	common
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/meshwiz/meshwiz/internal/checks"
+	"github.com/meshwiz/meshwiz/internal/steps"
+)
+
+// checksRun names the checks screen's runs; gen tells a re-run apart.
+const checksRun = "checks"
+
+// serverAddressCheck is the cross-cluster check that refuses loopback API
+// server addresses unless they are accepted with the Loopback key.
+const serverAddressCheck = "mesh/api-server-address"
+
+// checkRow is one check of the plan: a row of the grid. A per-cluster check
+// has a cell per cluster; a cross-cluster check has one, in the mesh column.
+type checkRow struct {
+	id, title string
+	severity  steps.Severity
+	mesh      bool
 }
 
-func newChecksModel(c common) checksModel { return checksModel{common: c} }
+// checksModel is step 4: the prerequisite checks of the mesh being
+// described, run live on the engine (checks.ForMesh, the plan `meshwiz
+// setup` runs first). A row per check, a column per cluster, marks filling
+// in as events arrive; the cell under the cursor is explained below the
+// grid. Error and fatal failures block going on until a re-run passes;
+// warnings must be accepted first.
+type checksModel struct {
+	common
+	spinner spinner.Model
+	marks   checkMarks
+	cancel  context.CancelFunc // cancels the current run
 
-func (m checksModel) enter(bool) (screenModel, tea.Cmd) { return m, nil }
+	gen         int       // the current run; 0 before the first
+	fingerprint string    // of the config, the clients and allowLoopback the run checks
+	running     bool      // the current run has not ended
+	started     time.Time // when the current run started
+	planErr     error     // the plan could not be built or run
 
-func (m checksModel) SetSize(int, int) screenModel { return m }
+	clusters []string // the clusters' contexts, a column each, in config order
+	rows     []checkRow
+	cells    map[steps.Ref]steps.Event // the last event of each step; replaced, never written in place
+	done     *steps.Summary            // the current run's outcome; nil while it runs
+	// accepted holds the message of every acknowledged warning: an
+	// acknowledgement lasts over re-runs while the warning stays the same.
+	accepted map[steps.Ref]string
 
+	cursor  int  // the row under the cursor
+	col     int  // the cursor's cluster column; -1 follows the row's worst cell
+	moved   bool // the user moved the cursor since the run started: stop following failures
+	offset  int  // the first row drawn
+	details bool // the detail pane shows everything, the overlap matrix included
+
+	width, height int // height 0: unknown, draw everything
+}
+
+func newChecksModel(c common) checksModel {
+	return checksModel{
+		common:  c,
+		spinner: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.styles.Spinner)),
+		marks:   newCheckMarks(c.styles),
+		cancel:  func() {},
+		col:     -1,
+		width:   defaultWidth,
+	}
+}
+
+// enter implements screenModel: forward from the topology, or when the
+// config, the clients or the loopback choice changed since the last run, it
+// runs the checks; coming back to an unchanged mesh keeps the results.
+func (m checksModel) enter(forward bool) (screenModel, tea.Cmd) {
+	if !forward && m.gen > 0 && m.fingerprintOf() == m.fingerprint {
+		return m, nil
+	}
+	return m.start()
+}
+
+// fingerprintOf identifies what a run checks: the mesh config as YAML, the
+// client bundles and whether loopback servers are accepted.
+func (m checksModel) fingerprintOf() string {
+	var b strings.Builder
+	if m.s.cfg != nil {
+		y, err := m.s.cfg.Marshal()
+		if err != nil {
+			fmt.Fprintf(&b, "unmarshalable config: %v\n", err)
+		}
+		b.Write(y)
+		for _, c := range m.s.cfg.Clusters {
+			fmt.Fprintf(&b, "client %s=%p\n", c.Context, m.s.clients[c.Context])
+		}
+	}
+	fmt.Fprintf(&b, "allowLoopback=%t\n", m.s.allowLoopback)
+	return b.String()
+}
+
+// start cancels the current run, if any, and starts a new one. The plan is
+// built here (no I/O); the engine starts when the returned Cmd runs.
+func (m checksModel) start() (checksModel, tea.Cmd) {
+	m.cancel()
+	m.cancel = func() {}
+	m.gen++
+	m.fingerprint = m.fingerprintOf()
+	m.running, m.planErr, m.done = false, nil, nil
+	m.cells = map[steps.Ref]steps.Event{}
+	m.moved = false
+	m.clusters, m.rows = nil, nil
+	cfg := m.s.cfg
+	if cfg == nil || len(cfg.Clusters) == 0 {
+		m.planErr = errors.New("no clusters are chosen: go back and choose two or more")
+		return m.scroll(), nil
+	}
+	for _, c := range cfg.Clusters {
+		m.clusters = append(m.clusters, c.Context)
+	}
+	plan, err := checks.ForMesh(cfg, m.s.clients, checks.MeshOptions{AllowLoopbackServers: m.s.allowLoopback})
+	if err != nil {
+		m.planErr = err
+		return m.scroll(), nil
+	}
+	m.rows = rowsOf(plan)
+	ctx, cancel := context.WithCancel(m.s.ctx) // the wizard quitting cancels it too
+	m.cancel = cancel
+	m.running, m.started = true, time.Now()
+	s, id := m.s, runID{name: checksRun, gen: m.gen}
+	run := func() tea.Msg { return startRun(s, ctx, id, plan)() }
+	return m.scroll(), tea.Batch(run, m.spinner.Tick)
+}
+
+// rowsOf lists the plan's checks once each, in plan order: the per-cluster
+// checks, then the cross-cluster ones.
+func rowsOf(plan []steps.Step) []checkRow {
+	var per, mesh []checkRow
+	seen := map[string]bool{}
+	for _, st := range plan {
+		if seen[st.ID] {
+			continue
+		}
+		seen[st.ID] = true
+		r := checkRow{id: st.ID, title: st.Title, severity: st.Severity, mesh: st.Cluster == ""}
+		if r.mesh {
+			mesh = append(mesh, r)
+		} else {
+			per = append(per, r)
+		}
+	}
+	return append(per, mesh...)
+}
+
+// SetSize implements screenModel.
+func (m checksModel) SetSize(width, height int) screenModel {
+	m.width, m.height = width, height
+	return m.scroll()
+}
+
+// Keys implements screenModel. The cursor keys share one help entry, and
+// enter shows only when it continues (pressed otherwise, it says why not),
+// so that the help fits 80 columns in every state.
 func (m checksModel) Keys() KeyMap {
 	k := m.keys.none()
 	enable(&k.Back, &k.Quit)
+	if m.gen > 0 {
+		enable(&k.Rerun)
+	}
+	if len(m.rows) > 0 {
+		keys := slices.Concat(m.keys.Up.Keys(), m.keys.Down.Keys())
+		help := "↑↓"
+		if len(m.clusters) > 1 {
+			keys = slices.Concat(keys, m.keys.Left.Keys(), m.keys.Right.Keys())
+			help = "↑↓←→"
+		}
+		k.Up = key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, "move"))
+		enable(&k.Details)
+		if m.details {
+			k.Details.SetHelp("d", "less")
+		}
+	}
+	// Warnings are accepted to go on: once nothing blocks, and not in the
+	// diagnostics, which end here.
+	k.Ack.SetEnabled(m.s.flow != flowDiagnostics && m.done != nil && len(m.blocking()) == 0 && len(m.unaccepted()) > 0)
+	k.Loopback.SetEnabled(m.offerLoopback())
+	k.Loopback.SetHelp("L", "allow loopback servers")
+	k.Next.SetEnabled(m.s.flow != flowDiagnostics && m.ready())
 	return k
 }
 
-func (m checksModel) Update(tea.Msg) (screenModel, tea.Cmd) { return m, nil }
+// Update implements screenModel. Run messages arrive whether or not the
+// screen is shown, so a run keeps going while the user is elsewhere.
+func (m checksModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case stepEventMsg:
+		if msg.id.name != checksRun {
+			return m, nil
+		}
+		if msg.id.gen != m.gen {
+			return m, msg.next // a replaced run: drain it so that its goroutine ends
+		}
+		m.cells = maps.Clone(m.cells)
+		m.cells[msg.event.Step] = msg.event
+		return m.follow().scroll(), msg.next
+	case runDoneMsg:
+		if msg.id.name != checksRun || msg.id.gen != m.gen {
+			return m, nil
+		}
+		return m.finished(msg), nil
+	case spinner.TickMsg:
+		if msg.ID != m.spinner.ID() || !m.running {
+			return m, nil // not ours, or nothing runs: let the spinner stop
+		}
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		return m, cmd
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	return m, nil
+}
 
-func (m checksModel) View() string { return "The checks screen is coming." }
+// finished records the outcome of the current run: in the grid and, when
+// the plan ran, in the session.
+func (m checksModel) finished(msg runDoneMsg) checksModel {
+	m.running = false
+	m.cancel()
+	m.cancel = func() {}
+	if msg.err != nil {
+		m.planErr = msg.err
+		return m.scroll()
+	}
+	sum := msg.summary
+	m.done = &sum
+	m.cells = maps.Clone(m.cells)
+	for _, e := range sum.Steps {
+		m.cells[e.Step] = e
+	}
+	stored := sum
+	m.s.checks = &stored
+	// An acknowledgement holds only while the warning says the same.
+	m.accepted = maps.Clone(m.accepted)
+	for ref, message := range m.accepted {
+		if e, ok := m.cells[ref]; !ok || e.Status != steps.Warned || e.Message != message {
+			delete(m.accepted, ref)
+			delete(m.s.acked, ref)
+		}
+	}
+	return m.follow().scroll()
+}
+
+// key handles the screen's keys; esc, q and ctrl+c are the root's.
+func (m checksModel) key(msg tea.KeyPressMsg) (screenModel, tea.Cmd) {
+	k := m.Keys()
+	switch {
+	case key.Matches(msg, k.Up):
+		return m.move(msg), nil
+	case key.Matches(msg, k.Rerun):
+		return m.start()
+	case key.Matches(msg, k.Ack):
+		return m.accept()
+	case key.Matches(msg, k.Loopback):
+		m.s.allowLoopback = true
+		m, cmd := m.start()
+		return m, tea.Batch(cmd, status("Loopback API server addresses accepted (clusters on this machine only): the checks run again and report them as a warning."))
+	case key.Matches(msg, k.Details):
+		m.details = !m.details
+		return m.scroll(), nil
+	case key.Matches(msg, m.keys.Next): // whether or not it is offered: say why not
+		return m, m.proceed()
+	}
+	return m, nil
+}
+
+// move moves the cursor by one row or one cluster column.
+func (m checksModel) move(msg tea.KeyPressMsg) checksModel {
+	if len(m.rows) == 0 {
+		return m
+	}
+	m.moved = true
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		m.cursor = max(m.cursor-1, 0)
+	case key.Matches(msg, m.keys.Down):
+		m.cursor = min(m.cursor+1, len(m.rows)-1)
+	case key.Matches(msg, m.keys.Left), key.Matches(msg, m.keys.Right):
+		if r := m.rows[m.cursor]; m.col < 0 && !r.mesh {
+			m.col = m.worstColumn(r)
+		}
+		if key.Matches(msg, m.keys.Left) {
+			m.col = max(m.col-1, 0)
+		} else {
+			m.col = min(m.col+1, len(m.clusters)-1)
+		}
+	}
+	return m.scroll()
+}
+
+// accept acknowledges every warning of the finished run.
+func (m checksModel) accept() (screenModel, tea.Cmd) {
+	warnings := m.unaccepted()
+	m.accepted = maps.Clone(m.accepted)
+	if m.accepted == nil {
+		m.accepted = map[steps.Ref]string{}
+	}
+	for _, e := range warnings {
+		m.accepted[e.Step] = e.Message
+		m.s.acked[e.Step] = true
+	}
+	msg := "Accepted " + plural(len(warnings), "warning") + "."
+	if m.s.flow != flowDiagnostics {
+		msg += " Press enter to continue."
+	}
+	return m, status(msg)
+}
+
+// proceed moves on, or says in the status line what stands in the way.
+func (m checksModel) proceed() tea.Cmd {
+	switch {
+	case m.s.flow == flowDiagnostics:
+		return status("The diagnostics are done: esc to change the topology, q to quit.")
+	case m.planErr != nil:
+		return status("The checks cannot run: press esc to change the topology.")
+	case m.running:
+		return status("The checks are still running: wait for them to finish.")
+	}
+	if failed := m.blocking(); len(failed) > 0 {
+		first := m.where(failed[0].Step) + ": " + failed[0].Title
+		if len(failed) == 1 {
+			return status("A failed check blocks the install (" + first + "): fix it, then press r to re-run.")
+		}
+		return status(fmt.Sprintf("%d failed checks block the install (first: %s): fix them, then press r to re-run.", len(failed), first))
+	}
+	if w := m.unaccepted(); len(w) > 0 {
+		return status(fmt.Sprintf("Read the %s (!), then press a to accept and continue.", plural(len(w), "warning")))
+	}
+	return next
+}
+
+// ready reports whether enter continues.
+func (m checksModel) ready() bool {
+	return m.done != nil && m.planErr == nil && len(m.blocking()) == 0 && len(m.unaccepted()) == 0
+}
+
+// events returns the current run's events in grid order: row by row, each
+// row's clusters in column order. Steps without an event yet are left out.
+func (m checksModel) events() []steps.Event {
+	var out []steps.Event
+	for _, r := range m.rows {
+		for _, ref := range m.refs(r) {
+			if e, ok := m.cells[ref]; ok {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// refs returns the steps of a row: one per cluster, or the one mesh step.
+func (m checksModel) refs(r checkRow) []steps.Ref {
+	if r.mesh {
+		return []steps.Ref{{ID: r.id}}
+	}
+	out := make([]steps.Ref, len(m.clusters))
+	for i, c := range m.clusters {
+		out[i] = steps.Ref{ID: r.id, Cluster: c}
+	}
+	return out
+}
+
+// blocking returns the failures that stop the install: every Failed step
+// (warning and info checks never fail, they warn or note).
+func (m checksModel) blocking() []steps.Event {
+	var out []steps.Event
+	for _, e := range m.events() {
+		if e.Status == steps.Failed && e.Severity >= steps.Error {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// unaccepted returns the warnings not acknowledged yet.
+func (m checksModel) unaccepted() []steps.Event {
+	var out []steps.Event
+	for _, e := range m.events() {
+		if e.Status == steps.Warned && !m.isAccepted(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (m checksModel) isAccepted(e steps.Event) bool {
+	message, ok := m.accepted[e.Step]
+	return ok && message == e.Message && m.s.acked[e.Step]
+}
+
+// offerLoopback reports whether the server address check failed on a
+// loopback or localhost address that the Loopback key would accept.
+func (m checksModel) offerLoopback() bool {
+	if m.s.allowLoopback || m.running {
+		return false
+	}
+	e, ok := m.cells[steps.Ref{ID: serverAddressCheck}]
+	if !ok || e.Status != steps.Failed {
+		return false
+	}
+	if d, ok := e.Details.(map[string]any); ok {
+		if servers, ok := d["servers"].(map[string]string); ok {
+			for _, s := range servers {
+				if isLoopbackServer(s) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return strings.Contains(e.Message, "loopback") || strings.Contains(e.Message, "localhost")
+}
+
+// isLoopbackServer reports whether an API server URL names this machine.
+func isLoopbackServer(server string) bool {
+	u, err := url.Parse(server)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// statusRank orders statuses from the most to the least worth showing.
+func statusRank(e steps.Event, ok bool) int {
+	if !ok {
+		return 0
+	}
+	switch e.Status {
+	case steps.Failed:
+		return 6
+	case steps.Warned:
+		return 5
+	case steps.Noted:
+		return 4
+	case steps.Running:
+		return 3
+	case steps.Skipped:
+		return 2
+	}
+	return 1
+}
+
+// worstColumn is the column of a per-cluster row's most noteworthy cell:
+// failures first, leftmost on a tie.
+func (m checksModel) worstColumn(r checkRow) int {
+	best, rank := 0, -1
+	for i, ref := range m.refs(r) {
+		e, ok := m.cells[ref]
+		if n := statusRank(e, ok); n > rank {
+			best, rank = i, n
+		}
+	}
+	return best
+}
+
+// follow puts the cursor on the first failure (or else the first warning)
+// until the user moves it, so that what needs fixing is explained at once.
+func (m checksModel) follow() checksModel {
+	if m.moved {
+		return m
+	}
+	for _, want := range []steps.Status{steps.Failed, steps.Warned} {
+		for i, r := range m.rows {
+			for _, ref := range m.refs(r) {
+				if e, ok := m.cells[ref]; ok && e.Status == want {
+					m.cursor, m.col = i, -1
+					return m
+				}
+			}
+		}
+	}
+	return m
+}
+
+// selected returns the step under the cursor: the chosen cluster's cell of
+// a per-cluster row (by default its worst), or a cross-cluster row's cell.
+func (m checksModel) selected() (checkRow, steps.Ref, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.rows) {
+		return checkRow{}, steps.Ref{}, false
+	}
+	r := m.rows[m.cursor]
+	if r.mesh {
+		return r, steps.Ref{ID: r.id}, true
+	}
+	col := m.col
+	if col < 0 || col >= len(m.clusters) {
+		col = m.worstColumn(r)
+	}
+	return r, steps.Ref{ID: r.id, Cluster: m.clusters[col]}, true
+}
+
+// selectedColumn is the column drawn as selected on the cursor row.
+func (m checksModel) selectedColumn() int {
+	_, ref, ok := m.selected()
+	if !ok || ref.Cluster == "" {
+		return -1
+	}
+	for i, c := range m.clusters {
+		if c == ref.Cluster {
+			return i
+		}
+	}
+	return -1
+}
+
+// where names the cluster of a step, or says it is about all of them.
+func (m checksModel) where(ref steps.Ref) string {
+	if ref.Cluster == "" {
+		return "across clusters"
+	}
+	return ref.Cluster
+}
+
+// titleOf returns a check's title by ID.
+func (m checksModel) titleOf(id string) string {
+	for _, r := range m.rows {
+		if r.id == id {
+			return r.title
+		}
+	}
+	return id
+}
