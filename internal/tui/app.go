@@ -265,6 +265,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case startFlowMsg:
 		m.s.flow = msg.flow
 		m.pos = 0
+		if cm, ok := m.screens[screenContexts].(contextsModel); ok {
+			cm.title = contextsTitles[msg.flow]
+			m.screens[screenContexts] = cm
+		}
 		return m.move(1)
 	case contextsChosenMsg:
 		m.s.choose(msg.contexts)
@@ -278,6 +282,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status = ""
 		m.s.clients = msg.clients
 		return m.move(1)
+	case tea.PasteMsg: // like a key press: only the active screen
+		s, cmd := m.screens[m.screen].Update(msg)
+		m.screens[m.screen] = s
+		return m, cmd
 	case nextMsg:
 		return m.move(1)
 	case backMsg:
@@ -346,7 +354,7 @@ func (m Model) View() tea.View {
 	b.WriteString(fit(m.styles.Status.Render(m.status), m.width))
 	if !m.quitting {
 		b.WriteString("\n")
-		b.WriteString(m.help.View(keys))
+		b.WriteString(fit(m.help.View(keys), m.width)) // help appends an item even when "…" does not fit
 	}
 	v := tea.NewView(b.String())
 	v.WindowTitle = "meshwiz"

@@ -56,7 +56,7 @@ func (m contextsModel) header() []string {
 		files = strings.Join(m.files, ", ")
 	}
 	return []string{
-		m.styles.Title.Render("Choose the clusters to join into one mesh"),
+		m.styles.Title.Render(m.title),
 		m.styles.Subtle.Render("kubeconfig: " + files),
 		"",
 	}

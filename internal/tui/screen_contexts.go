@@ -27,6 +27,13 @@ type probeResultMsg struct {
 	probe kube.Probe
 }
 
+// contextsTitles head the contexts screen in each flow.
+var contextsTitles = map[flow]string{
+	flowSetup:       "Choose the clusters to join into one mesh",
+	flowDiagnostics: "Choose the clusters to check",
+	flowTeardown:    "Choose the clusters to remove the mesh from",
+}
+
 // contextsChosenMsg tells the root model which contexts the user picked.
 type contextsChosenMsg struct {
 	contexts []kube.Context
@@ -52,7 +59,8 @@ type contextsModel struct {
 	keyMap       KeyMap
 	spinner      spinner.Model
 
-	started bool // entered at least once
+	title   string // says what the clusters are chosen for
+	started bool   // entered at least once
 	loading bool
 	files   []string
 	loadErr error
@@ -73,6 +81,7 @@ func newContextsModel(ctx context.Context, l kube.Loader, timeout time.Duration,
 		keyMap:       keys,
 		spinner:      spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(styles.Spinner)),
 		loading:      true,
+		title:        contextsTitles[flowSetup],
 		width:        defaultWidth,
 	}
 }

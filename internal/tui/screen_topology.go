@@ -1,24 +1,518 @@
 package tui
 
-import tea "charm.land/bubbletea/v2"
+import (
+	"fmt"
+	"strings"
 
-// topologyModel is a placeholder until the topology screen is built.
-type topologyModel struct {
-	common
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/meshwiz/meshwiz/internal/mesh"
+)
+
+// The pages of the topology screen, in order. The roles page is there only
+// in a primary-remote mesh; there is a cluster page per cluster.
+const (
+	topologyPageModel    = iota // deployment model and mesh ID
+	topologyPageNetworks        // one network or one per cluster
+	topologyPageRoles           // primary or remote, and whose
+	topologyPageCluster         // a cluster's name, network and API server address
+)
+
+// topologyPage is one page: a huh form of its own.
+type topologyPage struct {
+	kind    int
+	cluster int // for topologyPageCluster
 }
 
-func newTopologyModel(c common) topologyModel { return topologyModel{common: c} }
+// topologyFormMsg carries a message of the topology form's own Cmds back to
+// it; gen tells the current form from one it replaced.
+type topologyFormMsg struct {
+	gen int
+	msg tea.Msg
+}
 
-func (m topologyModel) enter(bool) (screenModel, tea.Cmd) { return m, nil }
+// topologyNoteLines is the room under the form for errors and notes.
+const topologyNoteLines = 5
 
-func (m topologyModel) SetSize(int, int) screenModel { return m }
+// topologyModel is step 3: the deployment model, the networks, the roles
+// (primary-remote), the mesh ID and each cluster's name, network and API
+// server address for remote secrets. It is a sequence of pages, each a huh
+// form built when the page is shown from the values held by pointer, so
+// that going back and forth (pages or screens) keeps every input. Inputs
+// are checked as they are typed with the engine's own rules
+// (mesh.Config.Validate on the config with the values applied), and the
+// values reach the session's config only once all of it is valid.
+type topologyModel struct {
+	common
+	v   *topologyValues // nil until entered
+	key string          // the chosen contexts v was built for
 
+	page    int
+	form    *huh.Form
+	fields  []topologyField
+	formGen int
+	shape   string // what the form was built from; when it changes the form is rebuilt
+	// lastName is the cluster name the network follows on a cluster page,
+	// while the network is still the default for it.
+	lastName string
+
+	errs         []string          // the engine's messages for the page, under the form
+	cidrs        *topologyCIDRsMsg // nil while the pod CIDRs are read
+	networksSeen bool              // the networks page was shown: the suggestion no longer picks for the user
+	// active: entered and not yet left with next. Pastes, which the root
+	// sends to every screen, go to the form only then (the root does not
+	// tell a screen it was left with esc).
+	active bool
+
+	width, height int
+}
+
+func newTopologyModel(c common) topologyModel { return topologyModel{common: c, width: defaultWidth} }
+
+// enter implements screenModel. It (re)reads the values from the session
+// when the chosen clusters changed, keeping what was typed for the clusters
+// still chosen, and starts reading their pod CIDRs. Forward it starts on the
+// first page, back on the last field of the last page.
+func (m topologyModel) enter(forward bool) (screenModel, tea.Cmd) {
+	if m.s.cfg == nil {
+		return m, nil
+	}
+	m.active = true
+	var cmds []tea.Cmd
+	if key := topologyKey(m.s.contexts); m.v == nil || key != m.key {
+		m.v = newTopologyValues(m.s.cfg, m.s.contexts, m.v)
+		m.key, m.cidrs = key, nil
+		names := make([]string, len(m.s.contexts))
+		for i, c := range m.s.contexts {
+			names[i] = c.Name
+		}
+		cmds = append(cmds, topologyReadCIDRs(m.s.ctx, key, names, m.s.clients))
+	}
+	m.errs = nil
+	focus := 0
+	if forward {
+		m.page = 0
+	} else {
+		m.page, focus = len(m.pages())-1, -1
+	}
+	m, cmd := m.rebuild(focus)
+	return m, tea.Batch(append(cmds, cmd)...)
+}
+
+// pages lists the pages for the current values.
+func (m topologyModel) pages() []topologyPage {
+	ps := []topologyPage{{kind: topologyPageModel}, {kind: topologyPageNetworks}}
+	if m.v.model == mesh.PrimaryRemote {
+		ps = append(ps, topologyPage{kind: topologyPageRoles})
+	}
+	for i := range m.v.clusters {
+		ps = append(ps, topologyPage{kind: topologyPageCluster, cluster: i})
+	}
+	return ps
+}
+
+func (m topologyModel) current() topologyPage {
+	ps := m.pages()
+	return ps[min(m.page, len(ps)-1)]
+}
+
+// title names a page.
+func (m topologyModel) title(p topologyPage) string {
+	switch p.kind {
+	case topologyPageModel:
+		return "Deployment model and mesh ID"
+	case topologyPageNetworks:
+		return "Networks"
+	case topologyPageRoles:
+		return "Primaries and remotes"
+	}
+	return fmt.Sprintf("Cluster %d of %d: %s", p.cluster+1, len(m.v.clusters), m.v.clusters[p.cluster].name)
+}
+
+// shapeOf says what the fields of page p depend on besides their own
+// values; a change rebuilds the form.
+func (m topologyModel) shapeOf(p topologyPage) string {
+	switch p.kind {
+	case topologyPageNetworks:
+		return fmt.Sprint(m.v.perCluster, m.cidrs != nil && m.cidrs.suggestsPerCluster())
+	case topologyPageCluster:
+		return fmt.Sprint(m.v.perCluster)
+	}
+	return ""
+}
+
+// rebuild builds the current page's form with the focus on field focus (-1:
+// the last field).
+func (m topologyModel) rebuild(focus int) (topologyModel, tea.Cmd) {
+	p := m.current()
+	m.fields = m.buildFields(p)
+	m.shape = m.shapeOf(p)
+	if p.kind == topologyPageNetworks {
+		m.networksSeen = true
+	}
+	if p.kind == topologyPageCluster {
+		m.lastName = m.v.clusters[p.cluster].name
+	}
+	if focus < 0 || focus >= len(m.fields) {
+		focus = len(m.fields) - 1
+	}
+	m.formGen++
+	m.form = topologyNewForm(m.styles, m.width, m.formHeight(), m.fields)
+	cmd := m.tag(topologyStartForm(m.form, focus))
+	m.errs = m.pageErrors()
+	return m, cmd
+}
+
+// tag routes the Cmds of the current form back to it.
+func (m topologyModel) tag(cmd tea.Cmd) tea.Cmd {
+	gen := m.formGen
+	return topologyTagCmd(cmd, func(msg tea.Msg) tea.Msg { return topologyFormMsg{gen: gen, msg: msg} })
+}
+
+// validator returns huh's validation of one input: the engine's message for
+// the config fields match selects, with the typed value s set by set.
+func (m topologyModel) validator(set func(*topologyValues, string), match func(string) bool) func(string) error {
+	v, cfg := m.v, m.s.cfg
+	return func(s string) error {
+		c := v.clone()
+		set(c, s)
+		return topologyFieldErr(c.errors(cfg), match)
+	}
+}
+
+// buildFields makes the fields of page p, bound to the values.
+func (m topologyModel) buildFields(p topologyPage) []topologyField {
+	v := m.v
+	switch p.kind {
+	case topologyPageModel:
+		return []topologyField{
+			{kind: topologySelect, label: "model", match: topologyPath("model"), field: huh.NewSelect[mesh.Model]().
+				Title("Deployment model").
+				Options(
+					huh.NewOption("multi-primary · an istiod in every cluster: pick it when each cluster must keep working on its own, even cut off from the others", mesh.MultiPrimary),
+					huh.NewOption("primary-remote · remotes run no istiod, a primary's controls them: pick it for fewer control planes when remotes may depend on the primary", mesh.PrimaryRemote),
+				).
+				Value(&v.model)},
+			{kind: topologyInput, label: "mesh ID", match: topologyPath("meshID"), field: huh.NewInput().
+				Title("Mesh ID").
+				Description("The same in every cluster (global.meshID): lower case letters, digits, '-' and '.'").
+				Validate(m.validator(func(v *topologyValues, s string) { v.meshID = s }, topologyPath("meshID"))).
+				Value(&v.meshID)},
+		}
+	case topologyPageNetworks:
+		perCluster := "a network per cluster · traffic between clusters goes through east-west gateways"
+		if m.cidrs != nil && m.cidrs.suggestsPerCluster() {
+			perCluster += " (suggested)"
+		}
+		fields := []topologyField{{kind: topologySelect, label: "networks", match: func(string) bool { return false },
+			field: huh.NewSelect[bool]().
+				Title("Networks").
+				Options(
+					huh.NewOption("one network · pods reach each other's IPs directly across clusters", false),
+					huh.NewOption(perCluster, true),
+				).
+				Value(&v.perCluster)}}
+		if !v.perCluster {
+			match := func(p string) bool {
+				var i int
+				var rest string
+				n, _ := fmt.Sscanf(p, "clusters[%d].%s", &i, &rest)
+				return n == 2 && rest == "network"
+			}
+			fields = append(fields, topologyField{kind: topologyInput, label: "network", match: match, field: huh.NewInput().
+				Title("Network name").
+				Description("Every cluster joins this network (topology.istio.io/network)").
+				Validate(m.validator(func(v *topologyValues, s string) { v.network = s }, match)).
+				Value(&v.network)})
+		}
+		return fields
+	case topologyPageRoles:
+		var fields []topologyField
+		for i := range v.clusters {
+			opts := []huh.Option[int]{huh.NewOption("primary · runs istiod", -1)}
+			for j, o := range v.clusters {
+				if j != i {
+					opts = append(opts, huh.NewOption("remote · controlled by "+o.name, j))
+				}
+			}
+			path := fmt.Sprintf("clusters[%d]", i)
+			match := topologyPath(path+".role", path+".primary")
+			if i == 0 {
+				match = func(p string) bool { return p == "clusters" || topologyPath(path+".role", path+".primary")(p) }
+			}
+			// No huh validation: the roles depend on each other, and the
+			// focus must be free to move to the cluster that fixes an error.
+			fields = append(fields, topologyField{kind: topologyInline, label: v.clusters[i].name, match: match,
+				field: huh.NewSelect[int]().Title(v.clusters[i].name).Options(opts...).Inline(true).Value(&v.clusters[i].primaryOf)})
+		}
+		return fields
+	}
+	i := p.cluster
+	tc := &v.clusters[i]
+	path := func(f string) func(string) bool { return topologyPath(fmt.Sprintf("clusters[%d].%s", i, f)) }
+	fields := []topologyField{{kind: topologyInput, label: "name", match: path("name"), field: huh.NewInput().
+		Title("Cluster name").
+		Description("Its name in the mesh (clusterName), from the context " + tc.context).
+		Validate(m.validator(func(v *topologyValues, s string) { v.clusters[i].name = s }, path("name"))).
+		Value(&tc.name)}}
+	if v.perCluster {
+		fields = append(fields, topologyField{kind: topologyInput, label: "network", match: path("network"), field: huh.NewInput().
+			Title("Network").
+			Description("This cluster's network (topology.istio.io/network)").
+			Validate(m.validator(func(v *topologyValues, s string) { v.clusters[i].network = s }, path("network"))).
+			Value(&tc.network)})
+	}
+	placeholder := tc.server
+	if placeholder == "" {
+		placeholder = "https://192.0.2.10:6443"
+	}
+	fields = append(fields, topologyField{kind: topologyInput, label: "API server address", match: path("server"), field: huh.NewInput().
+		Title("API server address for remote secrets (optional)").
+		Description("How the other clusters' istiod reach this API server; leave empty to use the kubeconfig's").
+		Placeholder(placeholder).
+		Validate(m.validator(func(v *topologyValues, s string) { v.clusters[i].apiServer = s }, path("server"))).
+		Value(&tc.apiServer)})
+	return fields
+}
+
+// pageErrors are the engine's messages for the fields of the current page.
+func (m topologyModel) pageErrors() []string {
+	errs := m.v.errors(m.s.cfg)
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range m.fields {
+		for _, e := range errs {
+			if !f.match(e.Field) {
+				continue
+			}
+			line := f.label + ": " + topologyFieldError(e)
+			if !seen[line] {
+				seen[line] = true
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
+// SetSize implements screenModel.
+func (m topologyModel) SetSize(width, height int) screenModel {
+	m.width, m.height = width, height
+	if m.form != nil {
+		m.form.WithWidth(width)
+		m.form.WithHeight(m.formHeight())
+	}
+	return m
+}
+
+// formHeight is the room for the form: the screen less the heading and
+// the notes (0: unknown, the form draws everything).
+func (m topologyModel) formHeight() int {
+	if m.height <= 0 {
+		return 0
+	}
+	return max(m.height-2-m.noteRoom(), 3)
+}
+
+// noteRoom is the number of lines under the form for errors and notes.
+func (m topologyModel) noteRoom() int {
+	if m.height <= 0 {
+		return 1 << 10
+	}
+	if m.height >= 16 {
+		return topologyNoteLines
+	}
+	return max(m.height/4, 1)
+}
+
+// Keys implements screenModel: huh's keys for the focused field, back and
+// quit (not while a text input has focus: q types there).
 func (m topologyModel) Keys() KeyMap {
 	k := m.keys.none()
 	enable(&k.Back, &k.Quit)
-	return k
+	i := topologyFocused(m.form, m.fields)
+	if i < 0 || m.form.State != huh.StateNormal {
+		return k
+	}
+	f := m.fields[i]
+	last := m.page == len(m.pages())-1 && i == len(m.fields)-1
+	return topologyFormKeys(k, f.kind, topologyFiltering(f.field), m.page > 0 || i > 0, last)
 }
 
-func (m topologyModel) Update(tea.Msg) (screenModel, tea.Cmd) { return m, nil }
+// Update implements screenModel.
+func (m topologyModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case topologyCIDRsMsg:
+		if m.v == nil || msg.key != m.key {
+			return m, nil // read for clusters no longer chosen
+		}
+		m.cidrs = &msg
+		if msg.suggestsPerCluster() && !m.networksSeen && !m.v.perCluster {
+			m.v.perCluster = true // the suggestion, until the user has seen the choice
+		}
+		return m.sync(nil)
+	case topologyFormMsg:
+		if m.form == nil || msg.gen != m.formGen {
+			return m, nil
+		}
+		return m.forward(msg.msg)
+	case tea.PasteMsg:
+		if !m.active {
+			return m, nil
+		}
+		return m.forward(msg)
+	case tea.KeyPressMsg:
+		if m.form == nil {
+			return m, nil
+		}
+		if key.Matches(msg, topologyShiftTab) && topologyFocused(m.form, m.fields) == 0 && m.form.State == huh.StateNormal {
+			if m.page == 0 {
+				return m, nil
+			}
+			m.page--
+			return m.rebuild(-1)
+		}
+		return m.forward(msg)
+	}
+	return m, nil
+}
 
-func (m topologyModel) View() string { return "The topology screen is coming." }
+// forward hands msg to the form and follows what it did. A page is
+// complete when the form goes from normal to completed in this update;
+// later messages to a completed form change nothing.
+func (m topologyModel) forward(msg tea.Msg) (screenModel, tea.Cmd) {
+	if m.form == nil || m.form.State != huh.StateNormal {
+		return m, nil
+	}
+	_, cmd := m.form.Update(msg)
+	cmd = m.tag(cmd)
+	if m.form.State == huh.StateCompleted {
+		return m.completePage(cmd)
+	}
+	return m.sync(cmd)
+}
+
+// sync follows the form after an update: a changed shape rebuilds the
+// form, and the errors are checked again.
+func (m topologyModel) sync(cmd tea.Cmd) (screenModel, tea.Cmd) {
+	if m.form == nil || m.form.State != huh.StateNormal {
+		return m, cmd
+	}
+	focus := topologyFocused(m.form, m.fields)
+	p := m.current()
+	if p.kind == topologyPageCluster && m.v.perCluster && focus != 0 {
+		// The network follows a renamed cluster while it is the default.
+		tc := &m.v.clusters[p.cluster]
+		if tc.name != m.lastName && tc.network == topologyNetworkFor(m.lastName) {
+			tc.network = topologyNetworkFor(tc.name)
+			m.shape = "" // rebuild to show it
+		}
+		m.lastName = tc.name
+	}
+	if m.shapeOf(p) != m.shape {
+		m, rebuilt := m.rebuild(focus)
+		return m, tea.Batch(cmd, rebuilt)
+	}
+	m.errs = m.pageErrors()
+	return m, cmd
+}
+
+// completePage moves on from a completed page: to the first field in error
+// when the page has one, else to the next page, else out of the screen.
+func (m topologyModel) completePage(cmd tea.Cmd) (screenModel, tea.Cmd) {
+	if errs := m.v.errors(m.s.cfg); len(errs) > 0 {
+		for i, f := range m.fields {
+			if topologyFieldErr(errs, f.match) != nil {
+				m, rebuilt := m.rebuild(i)
+				return m, tea.Batch(cmd, rebuilt)
+			}
+		}
+	}
+	if m.page < len(m.pages())-1 {
+		m.page++
+		m, rebuilt := m.rebuild(0)
+		return m, tea.Batch(cmd, rebuilt)
+	}
+	return m.commit(cmd)
+}
+
+// commit writes the values into the session's config once they are valid
+// as a whole, and moves on; otherwise it shows the page of the first error.
+func (m topologyModel) commit(cmd tea.Cmd) (screenModel, tea.Cmd) {
+	cand := m.v.candidate(m.s.cfg)
+	cand.Default()
+	err := cand.Validate()
+	if err == nil {
+		m.v.apply(m.s.cfg)
+		m.s.cfg.Default()
+		err = m.s.cfg.Validate()
+	}
+	if err == nil {
+		m.active = false
+		return m, tea.Batch(cmd, next)
+	}
+	errs := mesh.FieldErrors(err)
+	for pi, p := range m.pages() {
+		for fi, f := range m.buildFields(p) {
+			for _, e := range errs {
+				if f.match(e.Field) {
+					m.page = pi
+					m, rebuilt := m.rebuild(fi)
+					return m, tea.Batch(cmd, rebuilt, status("Fix "+f.label+" first: "+topologyFieldError(e)))
+				}
+			}
+		}
+	}
+	// A problem outside this screen's fields: say it, and stay.
+	m, rebuilt := m.rebuild(-1)
+	return m, tea.Batch(cmd, rebuilt, status(err.Error()))
+}
+
+// View implements screenModel.
+func (m topologyModel) View() string {
+	st := m.styles
+	if m.v == nil || m.form == nil {
+		return ""
+	}
+	ps := m.pages()
+	lines := []string{st.Title.Render(m.title(m.current())) + st.Subtle.Render(fmt.Sprintf(" · page %d of %d", m.page+1, len(ps))), ""}
+	lines = append(lines, topologyTrimBlank(strings.Split(m.form.View(), "\n"))...)
+
+	var notes []string
+	for _, e := range m.errs {
+		notes = append(notes, wrap(st.Fail.Render(GlyphFail)+" "+e, m.width)...)
+	}
+	if m.current().kind == topologyPageNetworks {
+		names := func(ctx string) string {
+			for _, c := range m.v.clusters {
+				if c.context == ctx {
+					return c.name
+				}
+			}
+			return ctx
+		}
+		for _, n := range topologyCIDRNote(st, m.cidrs, names) {
+			notes = append(notes, wrap(n, m.width)...)
+		}
+	}
+	if room := m.noteRoom(); len(notes) > room {
+		notes = append(notes[:room-1], fit(notes[room-1]+" …", m.width))
+	}
+	if len(notes) > 0 {
+		lines = append(lines, "")
+		lines = append(lines, notes...)
+	}
+	for i := range lines {
+		lines[i] = fit(lines[i], m.width)
+	}
+	if m.height > 0 && len(lines) > m.height {
+		lines = lines[:m.height]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// topologyShiftTab is shift+tab, which moves back a field, and from the
+// first field of a page to the previous page.
+var topologyShiftTab = key.NewBinding(key.WithKeys("shift+tab"))
