@@ -4,14 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
-	"github.com/meshwiz/meshwiz/internal/charts"
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 )
@@ -39,11 +36,8 @@ type plannedStep struct {
 	Title string `json:"title"`
 }
 
-type plannedRelease struct {
-	Name   string         `json:"name"`
-	Chart  string         `json:"chart"`
-	Values map[string]any `json:"values"`
-}
+// plannedRelease is one release with its values (install.PlannedRelease).
+type plannedRelease = install.PlannedRelease
 
 func newPlanCmd(g *globalOptions, s streams) *cobra.Command {
 	o := &planOptions{}
@@ -66,9 +60,6 @@ address, which is only known at install time: the plan shows a placeholder.`,
 	return cmd
 }
 
-// gatewayPlaceholder stands for a primary's gateway address in a plan.
-const gatewayPlaceholder = "<east-west gateway address of %s>"
-
 func planned(cfg *mesh.Config) ([]plannedCluster, error) {
 	plan, err := install.Plan(cfg, install.Env{})
 	if err != nil {
@@ -83,17 +74,7 @@ func planned(cfg *mesh.Config) ([]plannedCluster, error) {
 				pc.Steps = append(pc.Steps, plannedStep{ID: st.ID, Title: st.Title})
 			}
 		}
-		v := install.Values(cfg, cl)
-		if cl.Role == mesh.Remote {
-			v.RemotePilotAddress = fmt.Sprintf(gatewayPlaceholder, cl.Primary)
-		}
-		pc.Releases = append(pc.Releases,
-			plannedRelease{install.ReleaseBase, charts.Base, charts.BaseValues(v)},
-			plannedRelease{install.ReleaseIstiod, charts.Istiod, charts.IstiodValues(v)})
-		if cfg.NeedsEastWestGateway(cl) {
-			pc.Releases = append(pc.Releases, plannedRelease{install.ReleaseGateway, charts.Gateway,
-				charts.GatewayValues(v, cfg.EastWestGateway.ServiceType, cfg.GatewayExternalIPs(cl))})
-		}
+		pc.Releases = install.PlannedReleases(cfg, cl)
 		out = append(out, pc)
 	}
 	return out, nil
@@ -112,7 +93,7 @@ func runPlan(g *globalOptions, o *planOptions, s streams) error {
 		return err
 	}
 	if o.out != "" {
-		if err := writePlan(cfg, pcs, o.out); err != nil {
+		if _, err := install.Export(cfg, o.out); err != nil {
 			return err
 		}
 		fmt.Fprintf(s.Err, "wrote the objects of %d clusters, in apply order, into %s\n", len(pcs), o.out)
@@ -148,62 +129,4 @@ func printValues(w io.Writer, r plannedRelease) {
 	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
 		fmt.Fprintf(w, "      %s\n", line)
 	}
-}
-
-// helmSteps maps the install steps that are Helm releases to the release.
-var helmSteps = map[string]string{install.IDBase: install.ReleaseBase, install.IDIstiod: install.ReleaseIstiod, install.IDGateway: install.ReleaseGateway}
-
-// writePlan writes, per cluster, one file per step in apply order
-// (<dir>/<cluster>/NN-<step>.yaml: a Helm manifest or meshwiz's own objects)
-// and <release>.values.yaml for every release.
-func writePlan(cfg *mesh.Config, pcs []plannedCluster, dir string) error {
-	src := charts.Source{Kind: cfg.Istio.Charts.Source, RepoURL: cfg.Istio.Charts.RepoURL, Path: cfg.Istio.Charts.Path, Version: cfg.Istio.Version}
-	for i, pc := range pcs {
-		cl := &cfg.Clusters[i]
-		cdir := filepath.Join(dir, pc.Name)
-		if err := os.MkdirAll(cdir, 0o755); err != nil {
-			return err
-		}
-		releases := map[string]plannedRelease{}
-		for _, r := range pc.Releases {
-			releases[r.Name] = r
-			vb, err := yaml.Marshal(r.Values)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(cdir, r.Name+".values.yaml"), vb, 0o644); err != nil {
-				return err
-			}
-		}
-		for n, st := range pc.Steps {
-			var body string
-			if rel, ok := helmSteps[st.ID]; ok {
-				r := releases[rel]
-				ch, err := charts.Load(src, r.Chart)
-				if err != nil {
-					return err
-				}
-				if body, err = charts.Render(ch, r.Name, install.Namespace, r.Values, ""); err != nil {
-					return fmt.Errorf("rendering %s for cluster %s: %w", r.Name, pc.Name, err)
-				}
-			} else {
-				for _, doc := range install.Documents(cfg, cl, st.ID) {
-					b, err := yaml.Marshal(doc)
-					if err != nil {
-						return err
-					}
-					body += "---\n" + string(b)
-				}
-			}
-			if body == "" {
-				continue // a wait: nothing to apply
-			}
-			name := fmt.Sprintf("%02d-%s.yaml", n+1, strings.ReplaceAll(strings.TrimPrefix(st.ID, "install/"), "/", "-"))
-			header := fmt.Sprintf("# step %d of cluster %s: %s (%s)\n", n+1, pc.Name, st.Title, st.ID)
-			if err := os.WriteFile(filepath.Join(cdir, name), []byte(header+body), 0o644); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
