@@ -185,6 +185,15 @@ type Model struct {
 	status        string
 	err           *errMsg
 	quitting      bool
+	printed       bool // the screen's final text was printed: the last frame is empty
+}
+
+// finaler is a screen whose last words (the summary, what a teardown left)
+// must stay in the terminal in full when the wizard quits on it, however
+// small the window: the root prints them above the program, where they
+// stay in the scrollback, and leaves the last frame empty.
+type finaler interface {
+	finalText() string
 }
 
 // New returns the wizard's root model, for tests and embedders that drive it
@@ -247,6 +256,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case key.Matches(msg, keys.Interrupt):
 			return m.quit(), tea.Interrupt
 		case key.Matches(msg, keys.Quit):
+			if f, ok := m.screens[m.screen].(finaler); ok {
+				if text := f.finalText(); text != "" {
+					m = m.quit()
+					m.printed = true
+					return m, tea.Sequence(tea.Println(text), tea.Quit)
+				}
+			}
 			return m.quit(), tea.Quit
 		case key.Matches(msg, keys.Back):
 			m.status = ""
@@ -341,6 +357,9 @@ func (m Model) resize() Model {
 // line and the help line. The help line is left out of the final frame,
 // which stays in the scrollback.
 func (m Model) View() tea.View {
+	if m.printed {
+		return tea.NewView("")
+	}
 	body, keys := m.errorView(), m.errorKeys()
 	if m.err == nil {
 		body = m.screens[m.screen].View()

@@ -1,11 +1,14 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
@@ -124,8 +127,19 @@ func TestSummaryScrollsAndQuits(t *testing.T) {
 	if cmd == nil || !m.quitting {
 		t.Fatal("enter does not quit the summary")
 	}
-	if _, ok := cmd().(tea.QuitMsg); !ok {
-		t.Errorf("enter sent %T, want tea.QuitMsg", cmd())
+	// The whole summary is printed above the program, then it quits; the
+	// last frame is empty, so the summary is not drawn twice.
+	if got := fmt.Sprintf("%#v", cmd()); !strings.Contains(got, "sequenceMsg") {
+		t.Errorf("enter sent %s, want a sequence (print, then quit)", got)
+	}
+	full := m.screens[screenSummary].(summaryModel).finalText()
+	for _, want := range []string{"Mesh mesh1 is installed", "meshwiz teardown --context east --context west", "How to verify it"} {
+		if !strings.Contains(ansi.Strip(full), want) {
+			t.Errorf("the printed summary lacks %q:\n%s", want, full)
+		}
+	}
+	if v := view(m); v != "" {
+		t.Errorf("the last frame should be empty once the summary is printed:\n%s", v)
 	}
 }
 

@@ -220,3 +220,8 @@ func summaryNotDone(sum steps.Summary) (failed, cut int) {
 	}
 	return failed, cut
 }
+
+// finalText is the whole summary, printed when the wizard quits on it.
+func (m summaryModel) finalText() string {
+	return strings.Join(m.content(), "\n")
+}
