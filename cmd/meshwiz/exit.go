@@ -7,12 +7,11 @@ import (
 
 // Exit codes, documented in the README's command reference.
 const (
-	exitOK             = 0   // success (warnings allowed)
-	exitError          = 1   // the command failed
-	exitUsage          = 2   // bad flags, arguments or input files
-	exitChecksFailed   = 3   // a diagnostic check failed (meshwiz check)
-	exitNotImplemented = 4   // the command is not built yet
-	exitAborted        = 130 // interrupted by the user (Ctrl-C)
+	exitOK           = 0   // success (warnings allowed)
+	exitError        = 1   // the command failed
+	exitUsage        = 2   // bad flags, arguments or input files
+	exitChecksFailed = 3   // a diagnostic check failed (meshwiz check)
+	exitAborted      = 130 // interrupted by the user (Ctrl-C)
 )
 
 // usageError marks an error caused by the command line, not by the clusters.
@@ -22,9 +21,6 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
-
-// errNotImplemented is returned by commands that land in a later release.
-var errNotImplemented = errors.New("not built yet")
 
 // exitError carries an explicit exit code (e.g. checks failed) with a message
 // that has already been printed, or none.
@@ -51,8 +47,6 @@ func exitCode(err error) int {
 		return ce.code
 	case errors.As(err, &ue):
 		return exitUsage
-	case errors.Is(err, errNotImplemented):
-		return exitNotImplemented
 	case errors.Is(err, errAborted):
 		return exitAborted
 	}

@@ -125,22 +125,17 @@ func TestUnknownFlagAndExtraArgumentAreUsageErrors(t *testing.T) {
 	}
 }
 
-func TestUnbuiltCommandsExit4(t *testing.T) {
+func TestStatusUsageErrors(t *testing.T) {
 	noKubeconfig(t)
-	for _, cmd := range []string{"teardown", "status"} {
-		t.Run(cmd, func(t *testing.T) {
-			r := meshwiz(t, cmd)
-			r.wantCode(t, exitNotImplemented)
-			if n := strings.Count(r.errOut, "not built yet"); n != 1 {
-				t.Errorf("stderr says %q %d times, want once: %q", "not built yet", n, r.errOut)
-			}
-			if !strings.Contains(r.errOut, "'meshwiz "+cmd+"'") {
-				t.Errorf("stderr %q does not name the command", r.errOut)
-			}
-			if strings.Contains(r.errOut, "--help") || r.out != "" {
-				t.Errorf("a command that is not built is not a usage error: stdout %q stderr %q", r.out, r.errOut)
-			}
-		})
+	r := meshwiz(t, "status", "-o", "yaml")
+	r.wantCode(t, exitUsage)
+	if !strings.Contains(r.errOut, `--output "yaml" is not supported`) {
+		t.Errorf("stderr %q does not name the output format", r.errOut)
+	}
+	r = meshwiz(t, "status", "--config", "mesh.yaml", "--context", "east")
+	r.wantCode(t, exitUsage)
+	if !strings.Contains(r.errOut, "--config and --context both select clusters") {
+		t.Errorf("stderr %q does not say why", r.errOut)
 	}
 }
 
@@ -208,8 +203,6 @@ func TestExitCodes(t *testing.T) {
 		{usagef("bad flag"), exitUsage},
 		{fmt.Errorf("wrapped: %w", usagef("bad flag")), exitUsage},
 		{codeError{code: exitChecksFailed, err: errors.New("2 check(s) failed")}, exitChecksFailed},
-		{notBuiltError("'meshwiz setup' is not built yet"), exitNotImplemented},
-		{fmt.Errorf("setup: %w", errNotImplemented), exitNotImplemented},
 		{fmt.Errorf("running: %w", errAborted), exitAborted},
 	} {
 		if got := exitCode(tc.err); got != tc.want {

@@ -94,7 +94,7 @@ Run it without arguments in a terminal for the guided wizard.`,
 		newSetupCmd(g, s),
 		newPlanCmd(g, s),
 		newTeardownCmd(g),
-		newStatusCmd(g),
+		newStatusCmd(g, s),
 		newContextsCmd(g, s),
 		newVersionCmd(s),
 	)
@@ -134,18 +134,3 @@ func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
-
-// notBuilt is the RunE of commands that land in a later release: it says so
-// clearly and exits with exitNotImplemented.
-func notBuilt(what string) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
-		return notBuiltError(fmt.Sprintf("'meshwiz %s' %s", cmd.Name(), what))
-	}
-}
-
-// notBuiltError is errNotImplemented with its own message (which already
-// says "not built yet").
-type notBuiltError string
-
-func (e notBuiltError) Error() string        { return string(e) }
-func (e notBuiltError) Is(target error) bool { return target == errNotImplemented }
