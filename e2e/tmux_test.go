@@ -102,6 +102,24 @@ func (term *terminal) waitFor(timeout time.Duration, want ...string) string {
 	}
 }
 
+// waitExit waits for the program to exit with status 0.
+func (term *terminal) waitExit(timeout time.Duration) {
+	term.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if dead, status := term.exited(); dead {
+			if status != "0" {
+				term.t.Errorf("meshwiz exited with status %s:\n%s", status, term.screen())
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("meshwiz did not exit within %s:\n%s", timeout, term.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // exited reports whether the pane's program has exited, and its status.
 func (term *terminal) exited() (bool, string) {
 	term.t.Helper()
