@@ -188,6 +188,13 @@ type Model struct {
 	printed       bool // the screen's final text was printed: the last frame is empty
 }
 
+// leaver is a screen that must know when it stops being the active one:
+// it drops what it would otherwise do on its own later (going on once a
+// check passes or a list loads).
+type leaver interface {
+	leave() screenModel
+}
+
 // finaler is a screen whose last words (the summary, what a teardown left)
 // must stay in the terminal in full when the wizard quits on it, however
 // small the window: the root prints them above the program, where they
@@ -324,6 +331,9 @@ func (m Model) move(delta int) (tea.Model, tea.Cmd) {
 	pos := m.pos + delta
 	if pos < 0 || pos >= len(seq) {
 		return m, nil
+	}
+	if l, ok := m.screens[m.screen].(leaver); ok {
+		m.screens[m.screen] = l.leave()
 	}
 	m.pos, m.screen = pos, seq[pos]
 	s, cmd := m.screens[m.screen].enter(delta > 0)

@@ -243,3 +243,37 @@ func TestInjectionNamespacesCountsPages(t *testing.T) {
 		t.Errorf("a failed list: %v, want an error naming the context", err)
 	}
 }
+
+func TestInjectionEnterWhileListingGoesOnWhenDone(t *testing.T) {
+	m := sized(t, 80, 24)
+	m = update(t, m, contextsChosenMsg{contexts: []kube.Context{{Name: "east"}}}, clientsReadyMsg{clients: map[string]*kube.Client{}})
+	for m.screen != screenInjection {
+		m = update(t, m, nextMsg{})
+	}
+	im := m.screens[screenInjection].(injectionModel)
+	m, cmd := updateCmd(m, press("enter"))
+	if m.screen != screenInjection || cmd == nil || !strings.Contains(fmt.Sprint(cmd()), "goes on when it is done") {
+		t.Fatalf("enter while listing should wait and say so")
+	}
+	done := injectionListedMsg{gen: im.gen, context: "east"}
+	m, cmd = updateCmd(m, done)
+	if cmd == nil {
+		t.Fatal("the list arrived but the wizard did not go on")
+	}
+	if _, ok := cmd().(nextMsg); !ok {
+		t.Errorf("the list arrived: %T, want nextMsg", cmd())
+	}
+
+	// Left with esc while listing: a late list must not move the wizard.
+	m = update(t, sized(t, 80, 24), contextsChosenMsg{contexts: []kube.Context{{Name: "east"}}}, clientsReadyMsg{clients: map[string]*kube.Client{}})
+	for m.screen != screenInjection {
+		m = update(t, m, nextMsg{})
+	}
+	im = m.screens[screenInjection].(injectionModel)
+	m = update(t, m, press("enter"), press("esc"))
+	if _, cmd = updateCmd(m, injectionListedMsg{gen: im.gen, context: "east"}); cmd != nil {
+		if _, ok := cmd().(nextMsg); ok {
+			t.Error("a list that arrived after esc moved the wizard on")
+		}
+	}
+}

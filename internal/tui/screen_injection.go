@@ -39,6 +39,7 @@ type injectionModel struct {
 	key      string // the chosen contexts the lists are for
 	gen      int    // the current round of listing
 	clusters []injectionCluster
+	pending  bool // enter was pressed while listing: go on when it ends
 
 	cursor int // index into rows()
 	offset int // first line drawn of the list
@@ -145,6 +146,10 @@ func (m injectionModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		if msg.err == nil {
 			m.keepListed(i)
 		}
+		if m.pending && !m.loading() {
+			m.pending = false
+			return m.scroll().commit()
+		}
 		return m.scroll(), nil
 	case spinner.TickMsg:
 		if !m.loading() {
@@ -224,7 +229,8 @@ func (m injectionModel) commit() (screenModel, tea.Cmd) {
 		}
 	}
 	if len(waiting) > 0 {
-		return m, status("Still listing the namespaces of " + strings.Join(waiting, ", ") + "…")
+		m.pending = true
+		return m, status("Still listing the namespaces of " + strings.Join(waiting, ", ") + "… the wizard goes on when it is done.")
 	}
 	for _, c := range m.clusters {
 		if cl := m.meshCluster(c.context); cl != nil && c.err != nil {
@@ -429,4 +435,10 @@ func (m injectionModel) summary() string {
 		s += fmt.Sprintf(" · %s to restart after the install (kubectl rollout restart)", plural(restart, "pod"))
 	}
 	return s
+}
+
+// leave implements leaver: an enter pressed while listing no longer counts.
+func (m injectionModel) leave() screenModel {
+	m.pending = false
+	return m
 }

@@ -357,3 +357,10 @@ func (m securityModel) layoutNote() string {
 	}
 	return fmt.Sprintf("meshwiz writes root-cert.pem, root-key.pem and %s each with its intermediate CA there; private keys are written 0600. A CA already there is reused.", clusters)
 }
+
+// leave implements leaver: the form no longer takes pastes, and a pending
+// "go on once the check passes" is dropped.
+func (m securityModel) leave() screenModel {
+	m.active, m.advance = false, false
+	return m
+}
