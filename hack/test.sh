@@ -35,7 +35,7 @@ if [ -n "$unformatted" ]; then
 fi
 
 echo "== go vet ./..." >&2
-go vet ./...
+go vet -race ./...  # -race: its compiled dependencies are the ones go test -race reuses
 
 echo "== go test -race ./..." >&2
 go test -race -timeout 25m "$@" ./...

@@ -211,23 +211,17 @@ func secretClusters(s corev1.Secret) []string {
 }
 
 func webhooks(ctx context.Context, c *kube.Client, _ *cluster) (steps.Result, error) {
-	var stale []string
-	svcGone := func(ns, name string) bool {
-		_, err := c.Kube.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
-		return apierrors.IsNotFound(err)
-	}
+	// refs are the Services Istio's webhook configurations call, by "Kind name".
+	type ref struct{ config, ns, name string }
+	var refs []ref
 	mw, err := c.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return steps.Result{}, err
 	}
-	n := 0
 	for _, w := range mw.Items {
 		for _, h := range w.Webhooks {
 			if s := h.ClientConfig.Service; s != nil && strings.Contains(w.Name, "istio") {
-				n++
-				if svcGone(s.Namespace, s.Name) {
-					stale = append(stale, "MutatingWebhookConfiguration "+w.Name+" → "+s.Namespace+"/"+s.Name)
-				}
+				refs = append(refs, ref{"MutatingWebhookConfiguration " + w.Name, s.Namespace, s.Name})
 			}
 		}
 	}
@@ -238,18 +232,21 @@ func webhooks(ctx context.Context, c *kube.Client, _ *cluster) (steps.Result, er
 	for _, w := range vw.Items {
 		for _, h := range w.Webhooks {
 			if s := h.ClientConfig.Service; s != nil && strings.Contains(w.Name, "istio") {
-				n++
-				if svcGone(s.Namespace, s.Name) {
-					stale = append(stale, "ValidatingWebhookConfiguration "+w.Name+" → "+s.Namespace+"/"+s.Name)
-				}
+				refs = append(refs, ref{"ValidatingWebhookConfiguration " + w.Name, s.Namespace, s.Name})
 			}
+		}
+	}
+	var stale []string
+	for _, r := range refs {
+		if _, err := c.Kube.CoreV1().Services(r.ns).Get(ctx, r.name, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			stale = append(stale, r.config+" → "+r.ns+"/"+r.name)
 		}
 	}
 	if len(stale) > 0 {
 		slices.Sort(stale)
 		return steps.Result{}, fmt.Errorf("webhooks call a Service that is gone (the next install fails on them): %s", strings.Join(slices.Compact(stale), "; "))
 	}
-	return steps.Result{Message: fmt.Sprintf("%d Istio webhooks, every Service there", n)}, nil
+	return steps.Result{Message: fmt.Sprintf("%d Istio webhooks, every Service there", len(refs))}, nil
 }
 
 // oneMesh checks, across the selected clusters, that the records name one
