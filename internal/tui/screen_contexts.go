@@ -124,7 +124,10 @@ func (m contextsModel) Keys() KeyMap {
 	enable(&k.Refresh, &k.Back, &k.Quit)
 	hasRows := len(m.rows) > 0
 	k.Up.SetEnabled(hasRows)
-	k.Down.SetEnabled(hasRows)
+	// One help entry for both arrows, so the help fits 80 columns with q
+	// in it; key handles Down through the full map.
+	k.Up.SetHelp("↑/↓", "move")
+	k.Down.SetEnabled(false)
 	k.Toggle.SetEnabled(hasRows)
 	k.Next.SetEnabled(hasRows)
 	k.Refresh.SetEnabled(!m.loading)
@@ -205,7 +208,7 @@ func (m contextsModel) key(msg tea.KeyPressMsg) (screenModel, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Up):
 		m.cursor = max(m.cursor-1, 0)
-	case key.Matches(msg, k.Down):
+	case len(m.rows) > 0 && key.Matches(msg, m.keyMap.Down):
 		m.cursor = min(m.cursor+1, len(m.rows)-1)
 	case key.Matches(msg, k.Toggle):
 		m.rows = slices.Clone(m.rows)

@@ -400,3 +400,10 @@ func TestContextsRefusesAnUnreachableSelection(t *testing.T) {
 		t.Errorf("enter with an unreachable cluster selected sent %#v, want a status naming it", cmd())
 	}
 }
+
+func TestContextsHelpFitsWithQuit(t *testing.T) {
+	m := update(t, sized(t, 80, 24), loadedMsg(testContexts...))
+	if l := line(m, "q quit"); l == "" || !strings.Contains(l, "↑/↓ move") {
+		t.Errorf("the help line at 80 columns lacks q quit or the arrows:\n%s", view(m))
+	}
+}

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -113,9 +112,9 @@ func (m teardownModel) Keys() KeyMap {
 	case tdDiscovering, tdVerifying:
 		enable(&k.Back, &k.Quit)
 	case tdPreview:
-		enable(&k.Up, &k.Down, &k.Back, &k.Quit, &k.Refresh, &k.Toggle)
-		k.Refresh.SetHelp("r", "look again")
-		k.Toggle.SetHelp("space", fmt.Sprintf("purge CRDs: %s", onOff(m.purge)))
+		enable(&k.Up, &k.Back, &k.Quit, &k.Refresh, &k.Toggle) // Down: see key
+		k.Refresh.SetHelp("r", "rescan")
+		k.Toggle.SetHelp("space", "purge CRDs: "+onOff(m.purge))
 		if !m.inv.NothingToDo() {
 			enable(&k.Next)
 			k.Next.SetHelp("enter", "remove")
@@ -131,11 +130,14 @@ func (m teardownModel) Keys() KeyMap {
 			k.Ack = key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "go on"))
 		}
 	case tdDone:
-		enable(&k.Up, &k.Down, &k.Quit, &k.Back)
+		enable(&k.Up, &k.Quit, &k.Back)
 		if m.after != nil && m.summary != nil && m.after.Unfinished(*m.summary) != nil {
 			enable(&k.Retry)
 			k.Retry.SetHelp("r", "run teardown again")
 		}
+	}
+	if k.Up.Enabled() { // one entry for both arrows keeps q visible at 80 columns
+		k.Up.SetHelp("↑/↓", "scroll")
 	}
 	return k
 }
@@ -200,7 +202,7 @@ func (m teardownModel) key(msg tea.KeyPressMsg) (screenModel, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Up):
 		m.offset = max(m.offset-1, 0)
-	case key.Matches(msg, k.Down):
+	case k.Up.Enabled() && key.Matches(msg, m.keys.Down):
 		m.offset++
 	case m.phase == tdPreview && key.Matches(msg, k.Toggle):
 		m.purge = !m.purge

@@ -39,7 +39,7 @@ func TestTeardownPreviewConfirmAndDone(t *testing.T) {
 	}}
 	m = update(t, m, teardownFoundMsg{gen: teardownScreen(m).gen, inv: inv})
 	v := view(m)
-	for _, want := range []string{"Cluster east", "istiod", "mine", "not created by meshwiz", "west: not reached: connection refused", "enter remove", "space purge CRDs: off"} {
+	for _, want := range []string{"Cluster east", "istiod", "mine", "not created by meshwiz", "west: not reached: connection refused", "enter remove", "space purge CRDs: off", "q quit"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("preview lacks %q:\n%s", want, v)
 		}
