@@ -107,7 +107,9 @@ func (term *terminal) waitExit(timeout time.Duration) {
 	term.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		if dead, status := term.exited(); dead {
+		// tmux may mark the pane dead (its terminal closed) before it has
+		// reaped the process: wait for the status too.
+		if dead, status := term.exited(); dead && status != "" {
 			if status != "0" {
 				term.t.Errorf("meshwiz exited with status %s:\n%s", status, term.screen())
 			}
