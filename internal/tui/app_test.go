@@ -10,6 +10,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+
+	"github.com/meshwiz/meshwiz/internal/kube"
 )
 
 func TestQuitCancelsAndQuits(t *testing.T) {
@@ -152,5 +154,23 @@ func TestRunCancelledReturnsErrAborted(t *testing.T) {
 	err := runWith(t, ctx, typeLater(t, ""))
 	if !errors.Is(err, ErrAborted) {
 		t.Fatalf("Run after its context was cancelled = %v, want ErrAborted", err)
+	}
+}
+
+func TestCADirDefaultsUnderDir(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{}, "./meshwiz-certs"},
+		{Options{Dir: dir}, dir + "/meshwiz-certs"},
+		{Options{Dir: dir, CADir: "/ca"}, "/ca"},
+	} {
+		s := newSession(context.Background(), tc.opts)
+		s.choose([]kube.Context{{Name: "east"}})
+		if got := s.cfg.Security.CA.Dir; got != tc.want {
+			t.Errorf("%+v: CA dir %q, want %q", tc.opts, got, tc.want)
+		}
 	}
 }

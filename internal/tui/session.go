@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 
 	tea "charm.land/bubbletea/v2"
@@ -78,8 +79,11 @@ func (s *session) choose(contexts []kube.Context) {
 	s.contexts = contexts
 	if s.cfg == nil {
 		s.cfg = &mesh.Config{}
-		if s.opts.CADir != "" {
+		switch {
+		case s.opts.CADir != "":
 			s.cfg.Security.CA.Dir = s.opts.CADir
+		case s.opts.Dir != "":
+			s.cfg.Security.CA.Dir = filepath.Join(s.opts.Dir, filepath.Base(mesh.DefaultCADir))
 		}
 	}
 	var kept []mesh.Cluster
