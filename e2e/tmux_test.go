@@ -14,8 +14,9 @@ import (
 // real pseudo-terminal of a fixed size. Keys are typed with send-keys and
 // the screen is read back with capture-pane, as a person would see it.
 type terminal struct {
-	t      *testing.T
-	socket string // tmux -S: a private server, killed at cleanup
+	t        *testing.T
+	socket   string // tmux -S: a private server, killed at cleanup
+	exitFile string // the program's exit status, written by the pane's shell
 }
 
 // tmuxBinary finds tmux; hack/test.sh installs it when it is missing.
@@ -33,11 +34,16 @@ func tmuxBinary(t *testing.T) string {
 func startTerminal(t *testing.T, width, height int, dir string, env []string, argv ...string) *terminal {
 	t.Helper()
 	tmux := tmuxBinary(t)
-	term := &terminal{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
+	tmp := t.TempDir()
+	term := &terminal{t: t, socket: filepath.Join(tmp, "tmux.sock"), exitFile: filepath.Join(tmp, "exit-status")}
 	// The pane's environment is exactly this: no user tmux.conf, no colour
 	// (capture-pane drops it anyway), a known TERM.
 	base := []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "NO_COLOR=1", "LANG=C.UTF-8"}
-	cmd := strings.Join(append([]string{"exec", "env", "-i"}, quoteAll(append(base, env...))...), " ") + " " + strings.Join(quoteAll(argv), " ")
+	// The pane's shell runs the program in the pane's terminal and then
+	// writes its exit status to a file: tmux's own pane_dead_status can lag
+	// behind the pane's terminal closing.
+	program := strings.Join(append([]string{"env", "-i"}, quoteAll(append(base, env...))...), " ") + " " + strings.Join(quoteAll(argv), " ")
+	cmd := program + "; echo $? > " + quoteAll([]string{term.exitFile})[0]
 	run := exec.Command(tmux, "-S", term.socket, "-f", "/dev/null", "new-session", "-d", "-x", fmt.Sprint(width), "-y", fmt.Sprint(height),
 		"-c", dir, cmd)
 	run.Env = append(os.Environ(), "TMUX=")
@@ -107,10 +113,8 @@ func (term *terminal) waitExit(timeout time.Duration) {
 	term.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		// tmux may mark the pane dead (its terminal closed) before it has
-		// reaped the process: wait for the status too.
-		if dead, status := term.exited(); dead && status != "" {
-			if status != "0" {
+		if b, err := os.ReadFile(term.exitFile); err == nil && strings.HasSuffix(string(b), "\n") {
+			if status := strings.TrimSpace(string(b)); status != "0" {
 				term.t.Errorf("meshwiz exited with status %s:\n%s", status, term.screen())
 			}
 			return
@@ -120,14 +124,6 @@ func (term *terminal) waitExit(timeout time.Duration) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// exited reports whether the pane's program has exited, and its status.
-func (term *terminal) exited() (bool, string) {
-	term.t.Helper()
-	out := strings.TrimSpace(term.tmux("display-message", "-p", "-t", "0", "#{pane_dead} #{pane_dead_status}"))
-	dead, status, _ := strings.Cut(out, " ")
-	return dead == "1", status
 }
 
 func quoteAll(ss []string) []string {

@@ -64,7 +64,7 @@ func TestWizardSetupAndTeardownInTerminal(t *testing.T) {
 		t.Errorf("the summary does not say which remote secrets were written:\n%s", summary)
 	}
 	term.keys("q")
-	term.waitExit(10 * time.Second)
+	term.waitExit(30 * time.Second)
 	// The whole summary stays in the terminal, its end (how to undo) too.
 	if s := term.screen(); !strings.Contains(s, "meshwiz teardown --context alpha --context beta") {
 		t.Errorf("after quitting, the terminal does not keep the summary's undo command:\n%s", s)
@@ -107,7 +107,7 @@ func TestWizardSetupAndTeardownInTerminal(t *testing.T) {
 	term.keys("y")
 	term.waitFor(4*time.Minute, "The mesh is removed from every cluster")
 	term.keys("q")
-	term.waitExit(10 * time.Second)
+	term.waitExit(30 * time.Second)
 
 	for _, c := range []string{"alpha", "beta"} {
 		cs := b.Cluster(c).Clientset()
