@@ -44,7 +44,7 @@ const rerunSetup = "run `meshwiz setup --config mesh.yaml` again: it finishes or
 type cluster struct {
 	context string
 	record  *install.Record
-	primary bool     // istiod runs here
+	primary bool     // an istiod Deployment runs here (set by the istiod step)
 	reads   []string // cluster names in this cluster's remote secrets
 }
 
@@ -123,7 +123,6 @@ func releases(ctx context.Context, c *kube.Client, cl *cluster) (steps.Result, e
 		d := fmt.Sprintf("%s (%s %s, revision %d)", r.Name, r.Chart.Metadata.Name, r.Chart.Metadata.Version, r.Version)
 		if r.Info.Status == release.StatusDeployed {
 			ok = append(ok, d)
-			cl.primary = cl.primary || r.Name == install.ReleaseIstiod && isPrimary(r)
 		} else {
 			bad = append(bad, d+" is "+string(r.Info.Status))
 		}
@@ -135,15 +134,6 @@ func releases(ctx context.Context, c *kube.Client, cl *cluster) (steps.Result, e
 		return steps.Result{}, steps.Skip("no Helm release in %s", install.Namespace)
 	}
 	return steps.Result{Message: "deployed: " + strings.Join(ok, ", ")}, nil
-}
-
-// isPrimary reports whether an istiod release runs istiod in its cluster
-// (a remote's istiod release renders only the injection webhook and RBAC).
-func isPrimary(r *release.Release) bool {
-	if p, _ := r.Config["profile"].(string); p == "remote" {
-		return false
-	}
-	return true
 }
 
 func istiod(ctx context.Context, c *kube.Client, cl *cluster) (steps.Result, error) {

@@ -47,6 +47,7 @@ type teardownModel struct {
 	gen     int // discovery and run generation; bumped by every start
 	purge   bool
 	inv     *teardown.Inventory // before the run
+	lines   []string            // inv.Lines(), rendered once per discovery, not per frame
 	after   *teardown.Inventory // after the run
 	err     error
 	plan    []steps.Step
@@ -193,7 +194,7 @@ func (m teardownModel) found(msg teardownFoundMsg) (screenModel, tea.Cmd) {
 		m.after, m.phase, m.offset = msg.inv, tdDone, 0
 		return m, nil
 	}
-	m.inv, m.phase, m.err = msg.inv, tdPreview, nil
+	m.inv, m.lines, m.phase, m.err = msg.inv, msg.inv.Lines(), tdPreview, nil
 	return m, nil
 }
 

@@ -18,7 +18,7 @@ func (m teardownModel) View() string {
 		head = []string{st.Title.Render("Teardown"), "", m.spinner.View() + " Looking at " + plural(len(m.s.contexts), "cluster") + " for what the mesh left…"}
 	case tdPreview, tdConfirm:
 		head = []string{st.Title.Render("Teardown: what will be removed, kept and broken"), ""}
-		body = m.inv.Lines()
+		body = m.lines
 		if m.inv.NothingToDo() {
 			body = append(body, "", st.OK.Render(GlyphOK)+" Nothing to remove: no cluster holds anything of the mesh.")
 		}
