@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/meshwiz/meshwiz/internal/await"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
@@ -34,32 +35,14 @@ func (r *run) waitGatewayAddress(ctx context.Context, cl *mesh.Cluster, progress
 	if timeout <= 0 {
 		timeout = 5 * time.Minute
 	}
-	var addr, hostname string
-	progress("waiting for the east-west gateway's external address")
-	err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
-		svc, err := c.Kube.CoreV1().Services(Namespace).Get(ctx, EastWestService, metav1.GetOptions{})
-		if err != nil {
-			return false, nil
-		}
-		if len(svc.Spec.ExternalIPs) > 0 {
-			addr = svc.Spec.ExternalIPs[0]
-			return true, nil
-		}
-		for _, in := range svc.Status.LoadBalancer.Ingress {
-			if in.IP != "" {
-				addr = in.IP
-				return true, nil
-			}
-			if in.Hostname != "" {
-				hostname = in.Hostname
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	addr, isHost, err := await.ServiceAddress(ctx, c.Kube, Namespace, EastWestService, timeout, progress)
 	if err != nil {
-		return steps.Result{}, steps.WithHint(fmt.Errorf("the Service %s/%s got no external address within %s", Namespace, EastWestService, timeout),
+		return steps.Result{}, steps.WithHint(fmt.Errorf("the east-west gateway got no external address: %w", err),
 			"the cluster needs a load-balancer controller (cloud LB, MetalLB for kind), or set eastWestGateway.serviceType: NodePort with externalIPs")
+	}
+	hostname := ""
+	if isHost {
+		hostname = addr
 	}
 	if hostname != "" {
 		r.setGateway(cl.Name, hostname)

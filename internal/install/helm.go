@@ -14,9 +14,10 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/meshwiz/meshwiz/internal/await"
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
 // helmRelease installs the release, or upgrades it in place when it exists,
@@ -48,25 +49,33 @@ func (r *run) helmRelease(ctx context.Context, c *kube.Client, name string, ch *
 	if last != nil && upToDate(last, ch, values) {
 		return fmt.Sprintf("release %s is up to date (chart %s %s, revision %d): nothing to change", name, ch.Metadata.Name, ch.Metadata.Version, last.Version), nil
 	}
-	stop := watchDeployments(ctx, c, name, progress)
-	defer stop()
 	var rel *release.Release
 	verb := "installed"
+	progress(fmt.Sprintf("applying release %s (chart %s %s)", name, ch.Metadata.Name, ch.Metadata.Version))
+	// Helm does not wait (its wait polls every two seconds, and waits for a
+	// LoadBalancer's address inside the release's timeout, where the
+	// gateway-address step's own hint would never show): the release's
+	// objects are awaited below with watches, each bounded with its hint.
 	if last == nil {
 		in := action.NewInstall(cfg)
 		in.ReleaseName, in.Namespace = name, Namespace
-		in.Wait, in.Timeout = true, timeout
+		in.Timeout = timeout
+		in.DisableOpenAPIValidation = true
 		rel, err = in.RunWithContext(ctx, ch, values)
 	} else {
 		up := action.NewUpgrade(cfg)
 		up.Namespace = Namespace
-		up.Wait, up.Timeout = true, timeout
+		up.Timeout = timeout
 		up.MaxHistory = 10
+		up.DisableOpenAPIValidation = true
 		rel, err = up.RunWithContext(ctx, name, ch, values)
 		verb = "upgraded"
 	}
 	if err != nil {
 		return "", fmt.Errorf("helm %s of release %s/%s: %w", map[bool]string{true: "install", false: "upgrade"}[last == nil], Namespace, name, err)
+	}
+	if err := awaitRelease(ctx, c, rel, timeout, progress); err != nil {
+		return "", err
 	}
 	return fmt.Sprintf("%s release %s (chart %s %s, revision %d)", verb, name, ch.Metadata.Name, ch.Metadata.Version, rel.Version), nil
 }
@@ -129,40 +138,26 @@ func repair(cfg *action.Configuration, last *release.Release, timeout time.Durat
 	return nil
 }
 
-// watchDeployments reports "name ready/wanted" for the release's Deployments
-// every two seconds until stopped.
-func watchDeployments(ctx context.Context, c *kube.Client, releaseName string, progress func(string)) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(2 * time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			list, err := c.Kube.AppsV1().Deployments(Namespace).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				continue
-			}
-			var parts []string
-			for _, d := range list.Items {
-				if d.Annotations["meta.helm.sh/release-name"] != releaseName {
-					continue
-				}
-				want := int32(1)
-				if d.Spec.Replicas != nil {
-					want = *d.Spec.Replicas
-				}
-				parts = append(parts, fmt.Sprintf("%s %d/%d ready", d.Name, d.Status.ReadyReplicas, want))
-			}
-			if len(parts) > 0 {
-				progress(strings.Join(parts, ", "))
-			}
+// awaitRelease waits, with watches, for what the release needs before the
+// next step may start: its CRDs Established, its Deployments Available.
+// Services' addresses are not its business (the gateway-address step waits
+// for those with its own hint).
+func awaitRelease(ctx context.Context, c *kube.Client, rel *release.Release, timeout time.Duration, progress func(string)) error {
+	if strings.Contains(rel.Manifest, "\nkind: CustomResourceDefinition") {
+		if err := await.ReleaseCRDsEstablished(ctx, c.Dynamic, rel.Name, timeout, progress); err != nil {
+			return steps.WithHint(fmt.Errorf("release %s: %w", rel.Name, err), crdHint)
 		}
-	}()
-	return func() { cancel(); <-done }
+	}
+	if strings.Contains(rel.Manifest, "\nkind: Deployment") {
+		if err := await.ReleaseDeploymentsAvailable(ctx, c.Kube, Namespace, rel.Name, timeout, progress); err != nil {
+			return steps.WithHint(fmt.Errorf("release %s: %w", rel.Name, err), deploymentHint)
+		}
+	}
+	return nil
 }
+
+const (
+	crdHint        = "the apiserver did not serve the new CRDs: `kubectl get crd <name> -o yaml` shows their conditions (NamesAccepted, Established); running setup again waits again"
+	deploymentHint = "`kubectl -n istio-system describe deployment <name>` and `kubectl -n istio-system get events` show why pods do not become ready " +
+		"(image pull: istio.hub/istio.tag; resources; node selectors); running setup again waits again"
+)

@@ -72,6 +72,8 @@ type run struct {
 	gateways map[string]string // cluster name → east-west gateway address
 	tokens   map[string]readerToken
 	charts   map[string]*chart.Chart
+
+	records map[string]*clusterRecord // cluster name → its record as last written
 }
 
 type readerToken struct {

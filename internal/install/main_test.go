@@ -50,8 +50,8 @@ func envFor(t *testing.T, cfg *mesh.Config) Env {
 	return envOnBed(t, testbed.Shared(), cfg, 2*time.Minute, time.Minute)
 }
 
-// install runs the plan and fails the test on any failed step.
-func install(t *testing.T, ctx context.Context, cfg *mesh.Config, env Env) steps.Summary {
+// runPlan runs the plan and returns what happened.
+func runPlan(t *testing.T, ctx context.Context, cfg *mesh.Config, env Env) steps.Summary {
 	t.Helper()
 	plan, err := Plan(cfg, env)
 	if err != nil {
@@ -61,6 +61,13 @@ func install(t *testing.T, ctx context.Context, cfg *mesh.Config, env Env) steps
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sum
+}
+
+// install runs the plan and fails the test on any failed step.
+func install(t *testing.T, ctx context.Context, cfg *mesh.Config, env Env) steps.Summary {
+	t.Helper()
+	sum := runPlan(t, ctx, cfg, env)
 	for _, e := range sum.Steps {
 		if e.Status == steps.Failed {
 			t.Errorf("%s: %s (hint: %s)", e.Step, e.Message, e.Hint)

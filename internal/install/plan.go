@@ -53,7 +53,7 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 	if env.Charts.Kind == "" {
 		env.Charts = charts.Source{Kind: cfg.Istio.Charts.Source, RepoURL: cfg.Istio.Charts.RepoURL, Path: cfg.Istio.Charts.Path, Version: cfg.Istio.Version}
 	}
-	r := &run{cfg: cfg, env: env, gateways: map[string]string{}, tokens: map[string]readerToken{}, charts: map[string]*chart.Chart{}}
+	r := &run{cfg: cfg, env: env, gateways: map[string]string{}, tokens: map[string]readerToken{}, charts: map[string]*chart.Chart{}, records: map[string]*clusterRecord{}}
 	helmTimeout := env.HelmTimeout
 	if helmTimeout <= 0 {
 		helmTimeout = 5 * time.Minute

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -57,14 +58,30 @@ func ReadRecord(ctx context.Context, c *kube.Client) (*Record, error) {
 
 // note adds objects to the cluster's record (creating the ConfigMap, and
 // listing itself, the first time). Entries already there are not repeated.
+// The run keeps the record it last wrote per cluster, so a note costs one
+// request (an update); it reads the record again only the first time and
+// after a conflict (someone else changed it).
 func (r *run) note(ctx context.Context, c *kube.Client, cluster string, objs ...Object) error {
+	rc := r.record(cluster)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	cms := c.Kube.CoreV1().ConfigMaps(Namespace)
+	fresh := false
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cms := c.Kube.CoreV1().ConfigMaps(Namespace)
-		cm, err := cms.Get(ctx, RecordName, metav1.GetOptions{})
-		create := apierrors.IsNotFound(err)
-		if err != nil && !create {
-			return err
+		cm := rc.cm
+		if cm == nil || fresh {
+			got, err := cms.Get(ctx, RecordName, metav1.GetOptions{})
+			switch {
+			case apierrors.IsNotFound(err):
+				cm = nil
+			case err != nil:
+				return err
+			default:
+				cm = got
+			}
 		}
+		fresh = true // a retry after a conflict reads the record again
+		create := cm == nil
 		rec := Record{MeshID: r.cfg.MeshID, Cluster: cluster}
 		if create {
 			cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: RecordName, Namespace: Namespace, Labels: managedLabels(nil)}}
@@ -87,6 +104,7 @@ func (r *run) note(ctx context.Context, c *kube.Client, cluster string, objs ...
 			}
 		}
 		if !added {
+			rc.cm = cm
 			return nil // a re-run changes nothing
 		}
 		rec.Updated = time.Now().UTC().Format(time.RFC3339)
@@ -94,12 +112,41 @@ func (r *run) note(ctx context.Context, c *kube.Client, cluster string, objs ...
 		if err != nil {
 			return err
 		}
+		cm = cm.DeepCopy()
 		cm.Data = map[string]string{recordKey: string(data)}
+		var saved *corev1.ConfigMap
 		if create {
-			_, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: FieldManager})
+			saved, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: FieldManager})
+			if apierrors.IsAlreadyExists(err) {
+				err = apierrors.NewConflict(corev1.Resource("configmaps"), RecordName, err)
+			}
 		} else {
-			_, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: FieldManager})
+			saved, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: FieldManager})
+			if apierrors.IsNotFound(err) { // deleted since this run read it: start again
+				err = apierrors.NewConflict(corev1.Resource("configmaps"), RecordName, err)
+			}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		rc.cm = saved
+		return nil
 	})
+}
+
+// clusterRecord is the record of one cluster as this run last wrote it.
+type clusterRecord struct {
+	mu sync.Mutex
+	cm *corev1.ConfigMap
+}
+
+func (r *run) record(cluster string) *clusterRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rc := r.records[cluster]
+	if rc == nil {
+		rc = &clusterRecord{}
+		r.records[cluster] = rc
+	}
+	return rc
 }

@@ -93,8 +93,10 @@ func (b *Bed) bringUp(ctx context.Context, c *Cluster) error {
 			return c.errorf("restricted user RBAC: %w", err)
 		}
 	}
-	if err := b.runLBAssigner(b.ctx, c); err != nil {
-		return c.errorf("%w", err)
+	if !c.spec.NoLoadBalancer {
+		if err := b.runLBAssigner(b.ctx, c); err != nil {
+			return c.errorf("%w", err)
+		}
 	}
 	if err := b.waitCluster(ctx, c, c.kwok, "fake nodes Ready", nodesReady); err != nil {
 		return err

@@ -57,6 +57,10 @@ type ClusterSpec struct {
 	// 203.0.113.0/24 (RFC 5737). Either way the addresses are data that
 	// nothing dials; no other range is accepted.
 	LoadBalancerNet string
+	// NoLoadBalancer runs no load-balancer assigner: LoadBalancer Services
+	// never get an address, as on a cluster without a load-balancer
+	// controller (bare metal without MetalLB).
+	NoLoadBalancer bool
 }
 
 // Options configures Start.
