@@ -3,7 +3,6 @@ package checks
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -78,7 +77,7 @@ func clustersB(b *testing.B, bd *testbed.Bed, rtt time.Duration, contexts ...str
 		}
 		if rtt > 0 {
 			cfg := cl.Config
-			cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return delayed{rt, rtt} })
+			cfg.Wrap(testbed.WithLatency(rtt))
 			if cl, err = kube.NewClientForConfig(c, cfg); err != nil {
 				b.Fatal(err)
 			}
@@ -86,17 +85,6 @@ func clustersB(b *testing.B, bd *testbed.Bed, rtt time.Duration, contexts ...str
 		out = append(out, Cluster{Client: cl, Name: c})
 	}
 	return out
-}
-
-// delayed adds a fixed delay to every request.
-type delayed struct {
-	next http.RoundTripper
-	d    time.Duration
-}
-
-func (t delayed) RoundTrip(r *http.Request) (*http.Response, error) {
-	time.Sleep(t.d)
-	return t.next.RoundTrip(r)
 }
 
 // BenchmarkOverlap5000Nodes starts its own bed of 3 clusters, gives each

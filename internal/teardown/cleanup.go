@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/metadata"
 
+	"github.com/meshwiz/meshwiz/internal/await"
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -28,10 +28,8 @@ const (
 func namespaceStep(c *Cluster, ns Object, included []Object, timeout time.Duration) stepFn {
 	return func(ctx context.Context, progress func(string)) (steps.Result, error) {
 		var r Removal
-		for _, o := range included {
-			if err := remove(ctx, c.client, o, &r); err != nil {
-				return steps.Result{Details: r}, err
-			}
+		if err := removeAll(ctx, c.client, included, progress, &r); err != nil {
+			return steps.Result{Details: r}, err
 		}
 		deleteIt := ns.Action == Remove
 		if deleteIt && ns.Reason != ReasonIncluded {
@@ -61,31 +59,17 @@ func namespaceStep(c *Cluster, ns Object, included []Object, timeout time.Durati
 			}
 			return steps.Result{Message: msg, Details: r}, nil
 		}
+		// The pods of the uninstalled releases go first: the namespace
+		// controller, finding pods still terminating, would look again only
+		// after half their grace period.
+		if err := await.Empty(ctx, c.client.Dynamic, gvrPod, install.Namespace, timeout, progress); err != nil {
+			return steps.Result{Details: r}, steps.WithHint(fmt.Errorf("the pods of the uninstalled releases did not terminate: %w", err), nsHint)
+		}
 		if err := remove(ctx, c.client, ns, &r); err != nil {
 			return steps.Result{Details: r}, err
 		}
-		nss := c.client.Kube.CoreV1().Namespaces()
-		err := waitGone(ctx, timeout, func(ctx context.Context) (bool, string, error) {
-			got, err := nss.Get(ctx, install.Namespace, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				return true, "", nil
-			}
-			if err != nil {
-				return false, "", err
-			}
-			waiting := "waiting for namespace " + install.Namespace + " to be deleted"
-			for _, cond := range got.Status.Conditions {
-				if cond.Status == "True" && cond.Message != "" {
-					return false, waiting + ": " + cond.Message, nil
-				}
-			}
-			if pods, err := c.client.Kube.CoreV1().Pods(install.Namespace).List(ctx, metav1.ListOptions{}); err == nil && len(pods.Items) > 0 {
-				waiting += fmt.Sprintf(" (the namespace controller removes its content first: %d pod(s) left)", len(pods.Items))
-			}
-			return false, waiting, nil
-		}, progress)
-		if err != nil {
-			return steps.Result{Details: r}, steps.WithHint(fmt.Errorf("namespace %s was not deleted within %s: %w", install.Namespace, timeout, err), nsHint)
+		if err := await.Gone(ctx, c.client.Dynamic, gvrNamespace, "", []string{install.Namespace}, timeout, progress); err != nil {
+			return steps.Result{Details: r}, steps.WithHint(fmt.Errorf("namespace %s was not deleted: %w%s", install.Namespace, err, namespaceWaitsFor(c)), nsHint)
 		}
 		return steps.Result{Message: r.message() + " (with the record)", Details: r}, nil
 	}
@@ -96,36 +80,42 @@ func namespaceStep(c *Cluster, ns Object, included []Object, timeout time.Durati
 func crdStep(c *Cluster, crds []Object, timeout time.Duration) stepFn {
 	return func(ctx context.Context, progress func(string)) (steps.Result, error) {
 		var r Removal
-		for _, o := range crds {
-			if err := remove(ctx, c.client, o, &r); err != nil {
-				return steps.Result{Details: r}, err
-			}
+		if err := removeAll(ctx, c.client, crds, progress, &r); err != nil {
+			return steps.Result{Details: r}, err
 		}
-		crdClient := c.client.Dynamic.Resource(gvrCRD)
-		var left []string
-		err := waitGone(ctx, timeout, func(ctx context.Context) (bool, string, error) {
-			left = left[:0]
-			for _, o := range crds {
-				_, err := crdClient.Get(ctx, o.Name, metav1.GetOptions{})
-				switch {
-				case apierrors.IsNotFound(err):
-				case err != nil:
-					return false, "", err
-				default:
-					left = append(left, o.Name)
-				}
-			}
-			if len(left) == 0 {
-				return true, "", nil
-			}
-			return false, fmt.Sprintf("waiting for %d of %d CRDs to be deleted (%s): the apiserver deletes their custom resources first",
-				len(left), len(crds), strings.Join(first(left, 3), ", ")), nil
-		}, progress)
-		if err != nil {
-			return steps.Result{Details: r}, steps.WithHint(fmt.Errorf("%d CRD(s) still there after %s (%s): %w", len(left), timeout, strings.Join(left, ", "), err), crdHint)
+		names := make([]string, len(crds))
+		for i, o := range crds {
+			names[i] = o.Name
+		}
+		if err := await.Gone(ctx, c.client.Dynamic, gvrCRD, "", names, timeout, progress); err != nil {
+			return steps.Result{Details: r}, steps.WithHint(fmt.Errorf("Istio's CRDs were not all deleted (the apiserver deletes their custom resources first): %w", err), crdHint)
 		}
 		return steps.Result{Message: fmt.Sprintf("deleted %d CRDs and their custom resources", len(crds)), Details: r}, nil
 	}
+}
+
+// namespaceWaitsFor says, once a wait for istio-system ran out, what the
+// namespace controller is still waiting for (its conditions and pods).
+func namespaceWaitsFor(c *Cluster) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := c.client.Kube.CoreV1().Namespaces().Get(ctx, install.Namespace, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	var why []string
+	for _, cond := range got.Status.Conditions {
+		if cond.Status == "True" && cond.Message != "" {
+			why = append(why, cond.Message)
+		}
+	}
+	if pods, err := c.client.Kube.CoreV1().Pods(install.Namespace).List(ctx, metav1.ListOptions{}); err == nil && len(pods.Items) > 0 {
+		why = append(why, fmt.Sprintf("%d pod(s) left", len(pods.Items)))
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(why, "; ") + ")"
 }
 
 func first(s []string, n int) []string {

@@ -14,30 +14,26 @@ import (
 
 // uninstallStep uninstalls Helm releases in istio-system, whatever their
 // state (a release left pending or failed by an interrupted setup
-// uninstalls too), waits up to timeout for their resources to be gone, and
-// purges their history. A release already gone counts as uninstalled.
+// uninstalls too) and purges their history; timeout bounds Helm's hooks.
+// A release already gone counts as uninstalled.
 func uninstallStep(c *Cluster, rels []Object, timeout time.Duration) stepFn {
 	return func(ctx context.Context, progress func(string)) (steps.Result, error) {
 		hc, err := helmClient(ctx, c.client)
 		if err != nil {
 			return steps.Result{}, err
 		}
-		current := ""
-		logf := func(format string, args ...any) {
-			if msg := fmt.Sprintf(format, args...); strings.HasPrefix(msg, "beginning wait") {
-				progress(fmt.Sprintf("waiting up to %s for the resources of release %s to be deleted", timeout, current))
-			}
-		}
-		cfg, err := hc.Helm(install.Namespace, logf)
+		cfg, err := hc.Helm(install.Namespace, nil)
 		if err != nil {
 			return steps.Result{}, err
 		}
 		var done []string
 		for _, rel := range rels {
-			current = rel.Name
 			progress(fmt.Sprintf("uninstalling release %s (%s)", rel.Name, rel.Detail))
 			un := action.NewUninstall(cfg)
-			un.Wait, un.Timeout = true, timeout
+			// No Helm wait (a two-second poll): the objects go with background
+			// propagation, and what must be gone before the next step is
+			// awaited with watches (istio-system, CRDs).
+			un.Timeout = timeout
 			un.IgnoreNotFound, un.KeepHistory = true, false
 			un.DeletionPropagation = "background"
 			res, err := un.Run(rel.Name)

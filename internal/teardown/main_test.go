@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 }
 
 // meshFor builds a defaulted, valid mesh config for contexts of the bed.
-func meshFor(t *testing.T, model mesh.Model, multiNetwork bool, contexts ...string) *mesh.Config {
+func meshFor(t testing.TB, model mesh.Model, multiNetwork bool, contexts ...string) *mesh.Config {
 	t.Helper()
 	cfg := &mesh.Config{APIVersion: mesh.APIVersion, Kind: mesh.Kind, Model: model}
 	for _, c := range contexts {
@@ -52,7 +52,7 @@ func meshFor(t *testing.T, model mesh.Model, multiNetwork bool, contexts ...stri
 
 // client builds the bundle of a bed context from the bed's kubeconfig, as
 // meshwiz does.
-func client(t *testing.T, context string) *kube.Client {
+func client(t testing.TB, context string) *kube.Client {
 	t.Helper()
 	c, err := kube.Loader{Kubeconfig: testbed.Shared().Kubeconfig}.NewClient(context)
 	if err != nil {
@@ -69,14 +69,19 @@ func clients(t *testing.T, contexts ...string) []*kube.Client {
 	return out
 }
 
-// installPlan is the install plan for cfg on the bed.
-func installPlan(t *testing.T, cfg *mesh.Config) []steps.Step {
+// installPlan is the install plan for cfg on the shared bed, or with the
+// given client bundles (one per cluster of cfg, in order).
+func installPlan(t testing.TB, cfg *mesh.Config, cs ...*kube.Client) []steps.Step {
 	t.Helper()
 	env := install.Env{Clients: map[string]*kube.Client{}, Certs: map[string]*certs.Intermediate{},
 		HelmTimeout: 2 * time.Minute, AddressTimeout: time.Minute}
 	var names []string
-	for _, cl := range cfg.Clusters {
-		env.Clients[cl.Context] = client(t, cl.Context)
+	for i, cl := range cfg.Clusters {
+		if len(cs) > 0 {
+			env.Clients[cl.Context] = cs[i]
+		} else {
+			env.Clients[cl.Context] = client(t, cl.Context)
+		}
 		names = append(names, cl.Name)
 	}
 	_, inters, _, err := certs.EnsureDir(cfg.Security.CA.Dir, names, certs.Options{KeyBits: 2048})
@@ -93,16 +98,19 @@ func installPlan(t *testing.T, cfg *mesh.Config) []steps.Step {
 	return plan
 }
 
-// setup installs cfg and fails the test on any failed step.
-func setup(t *testing.T, cfg *mesh.Config) {
+// setup installs cfg (with the given client bundles, else the shared bed's)
+// and fails the test on any failed step.
+func setup(t testing.TB, cfg *mesh.Config, cs ...*kube.Client) {
 	t.Helper()
-	sum, err := steps.Run(t.Context(), installPlan(t, cfg), nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
+	defer cancel()
+	sum, err := steps.Run(ctx, installPlan(t, cfg, cs...), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range sum.Steps {
 		if e.Status == steps.Failed || e.Status == steps.Skipped && !strings.Contains(e.Message, "mTLS") && !strings.Contains(e.Message, "injection") {
-			t.Fatalf("setup: %s %s: %s (hint: %s)", e.Step, e.Status, e.Message, e.Hint)
+			t.Fatalf("setup: %s %s: %s (hint: %s)\n%s", e.Step, e.Status, e.Message, e.Hint, describeRun(sum))
 		}
 	}
 }

@@ -22,6 +22,7 @@ var (
 	gvrSecret         = schema.GroupVersionResource{Version: "v1", Resource: "secrets"}
 	gvrConfigMap      = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 	gvrNamespace      = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	gvrPod            = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
 	gvrServiceAccount = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
 	gvrClusterRole    = schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}
 	gvrClusterRB      = schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterrolebindings"}

@@ -3,16 +3,16 @@ package teardown
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
 	"strings"
-	"time"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
@@ -60,18 +60,47 @@ func remove(ctx context.Context, c *kube.Client, o Object, r *Removal) error {
 	return nil
 }
 
-// deleteStep removes the objects one by one.
+// deleteStep removes the objects, several at once.
 func deleteStep(c *Cluster, objs []Object) stepFn {
 	return func(ctx context.Context, progress func(string)) (steps.Result, error) {
 		var r Removal
-		for _, o := range objs {
-			progress("deleting " + o.Ref())
-			if err := remove(ctx, c.client, o, &r); err != nil {
-				return steps.Result{Details: r}, err
-			}
-		}
-		return steps.Result{Message: r.message(), Details: r}, nil
+		err := removeAll(ctx, c.client, objs, progress, &r)
+		return steps.Result{Message: r.message(), Details: r}, err
 	}
+}
+
+// deleteConcurrency bounds the deletes in flight per cluster: on a distant
+// API server a step costs about one round trip instead of one per object.
+const deleteConcurrency = 8
+
+// removeAll deletes the objects concurrently (bounded) and records the
+// outcome in r in the objects' order; the first error is returned after
+// every delete has ended.
+func removeAll(ctx context.Context, c *kube.Client, objs []Object, progress func(string), r *Removal) error {
+	if len(objs) == 1 {
+		progress("deleting " + objs[0].Ref())
+	} else if len(objs) > 1 {
+		progress(fmt.Sprintf("deleting %d objects (%s)", len(objs), names(objs)))
+	}
+	each := make([]Removal, len(objs))
+	errs := make([]error, len(objs))
+	sem := make(chan struct{}, deleteConcurrency)
+	var wg sync.WaitGroup
+	for i, o := range objs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = remove(ctx, c, o, &each[i])
+		}()
+	}
+	wg.Wait()
+	for _, e := range each {
+		r.Removed = append(r.Removed, e.Removed...)
+		r.AlreadyGone = append(r.AlreadyGone, e.AlreadyGone...)
+	}
+	return errors.Join(errs...)
 }
 
 // recordStep removes the record, which may have gone with istio-system.
@@ -121,12 +150,12 @@ func webhookStep(c *Cluster, named []Object) stepFn {
 			refs = append(refs, ref)
 		}
 		sort.Strings(refs)
-		for _, ref := range refs {
-			o := todo[ref]
-			progress("deleting " + o.Ref())
-			if err := remove(ctx, c.client, o, &r); err != nil {
-				return steps.Result{Details: r}, err
-			}
+		objs := make([]Object, len(refs))
+		for i, ref := range refs {
+			objs[i] = todo[ref]
+		}
+		if err := removeAll(ctx, c.client, objs, progress, &r); err != nil {
+			return steps.Result{Details: r}, err
 		}
 		if len(r.Removed) == 0 {
 			return steps.Result{Message: "none left: Helm removed them with the releases", Details: r}, nil
@@ -212,17 +241,3 @@ func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // WrappedRoundTripper lets client-go reach the transport underneath.
 func (t ctxTransport) WrappedRoundTripper() http.RoundTripper { return t.next }
-
-// waitGone polls until gone reports true, saying what it waits for.
-func waitGone(ctx context.Context, timeout time.Duration, gone func(ctx context.Context) (bool, string, error), progress func(string)) error {
-	return wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
-		ok, waiting, err := gone(ctx)
-		if err != nil {
-			return false, err
-		}
-		if !ok {
-			progress(waiting)
-		}
-		return ok, nil
-	})
-}
