@@ -6,7 +6,7 @@
 demo:
 	@hack/demo.sh
 
-## test: build/reuse the test-bed binaries, then gofmt, go vet and go test -race ./... against real apiservers
+## test: build/reuse the test-bed binaries, then gofmt, go vet and go test ./... against real apiservers (-race except the Helm-install packages)
 test:
 	@hack/test.sh
 
