@@ -48,6 +48,10 @@ func event(sum steps.Summary, id, cluster string) steps.Event {
 	return steps.Event{}
 }
 
+// statusRequests is the most API requests one status may send per cluster
+// of a healthy two-cluster mesh.
+const statusRequests = 20
+
 func TestStatus(t *testing.T) {
 	a, b, c := client(t, "a"), client(t, "b"), client(t, "c")
 
@@ -76,6 +80,16 @@ func TestStatus(t *testing.T) {
 	sum = run(t, a, b)
 	if sum.Failed() || sum.Count(steps.Warned) != 0 {
 		t.Errorf("a healthy mesh reports problems:\n%s", report(sum))
+	}
+	// What one status costs per cluster, from fresh client bundles (the
+	// README's table of API requests per command).
+	fa, fb := client(t, "a"), client(t, "b")
+	run(t, fa, fb)
+	for _, c := range []*kube.Client{fa, fb} {
+		t.Logf("status: %d API requests to %s", c.Requests(), c.Context)
+		if n := c.Requests(); n > statusRequests {
+			t.Errorf("status sent %d API requests to %s, over its budget of %d", n, c.Context, statusRequests)
+		}
 	}
 	for _, want := range []struct{ id, cluster, msg string }{
 		{IDRecord, "a", "mesh mesh1, cluster a"},
