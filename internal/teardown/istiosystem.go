@@ -3,11 +3,9 @@ package teardown
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/metadata"
 
@@ -98,7 +96,8 @@ func refs(objs []Object, max int) string {
 
 // skippedResources are namespaced resources whose objects never keep a
 // namespace: derived from others, or records of what happened.
-var skippedResources = map[string]bool{"events": true, "endpoints": true, "endpointslices": true, "bindings": true}
+var skippedResources = map[string]bool{"events": true, "endpoints": true, "endpointslices": true, "bindings": true,
+	"componentstatuses": true} // deprecated, cluster-scoped status, and the apiserver warns about it
 
 // scanContent lists everything in istio-system and sorts it into blockers
 // (objects meshwiz did not create), objects the user included, and istiod's
@@ -110,37 +109,27 @@ func scanContent(ctx context.Context, c *kube.Client, meta metadata.Interface, o
 	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
 		return nil, nil, nil, &kube.ContextError{Context: c.Context, Server: c.Server, Op: "discovering namespaced resources", Err: err}
 	}
-	for _, l := range lists {
-		gv, perr := schema.ParseGroupVersion(l.GroupVersion)
-		if perr != nil {
-			continue
+	for _, l := range listAll(ctx, meta, lists, install.Namespace, metav1.ListOptions{}, nil) {
+		if l.err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, nil, ctx.Err()
+			}
+			continue // a resource that cannot be listed (e.g. an aggregated API that is down)
 		}
-		for _, r := range l.APIResources {
-			if strings.Contains(r.Name, "/") || skippedResources[r.Name] || !slices.Contains(r.Verbs, "list") {
-				continue
-			}
-			gvr := gv.WithResource(r.Name)
-			list, lerr := meta.Resource(gvr).Namespace(install.Namespace).List(ctx, metav1.ListOptions{})
-			if lerr != nil {
-				if ctx.Err() != nil {
-					return nil, nil, nil, ctx.Err()
-				}
-				continue // a resource that cannot be listed (e.g. an aggregated API that is down)
-			}
-			for _, m := range list.Items {
-				o := Object{Category: CatContent, Kind: r.Kind, APIVersion: l.GroupVersion, Namespace: m.Namespace, Name: m.Name, gvr: gvr}
-				switch fate := contentFate(own, r.Kind, &m.ObjectMeta, gone); fate {
-				case "":
-				case "included":
-					o.Action, o.Reason = Remove, ReasonIncluded
-					included = append(included, o)
-				case "runtime":
-					o.Category, o.Action, o.Reason, o.Detail = CatRuntime, Remove, "written by the istiod meshwiz installed", "leader-election lock"
-					runtime = append(runtime, o)
-				default:
-					o.Action, o.Reason = Keep, fate
-					blockers = append(blockers, o)
-				}
+		for _, m := range l.items {
+			r := l.resource
+			o := Object{Category: CatContent, Kind: r.Kind, APIVersion: l.groupVersion, Namespace: m.Namespace, Name: m.Name, gvr: l.gvr}
+			switch fate := contentFate(own, r.Kind, &m.ObjectMeta, gone); fate {
+			case "":
+			case "included":
+				o.Action, o.Reason = Remove, ReasonIncluded
+				included = append(included, o)
+			case "runtime":
+				o.Category, o.Action, o.Reason, o.Detail = CatRuntime, Remove, "written by the istiod meshwiz installed", "leader-election lock"
+				runtime = append(runtime, o)
+			default:
+				o.Action, o.Reason = Keep, fate
+				blockers = append(blockers, o)
 			}
 		}
 	}

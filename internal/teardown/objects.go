@@ -3,7 +3,6 @@ package teardown
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -373,33 +372,24 @@ func (s *scan) labelled(ctx context.Context) error {
 		return s.wrap("discovering API resources", err)
 	}
 	sel := metav1.ListOptions{LabelSelector: install.ManagedByLabel + "=" + install.ManagedByValue}
-	for _, l := range lists {
-		gv, err := schema.ParseGroupVersion(l.GroupVersion)
-		if err != nil {
-			continue
+	notNamespace := func(r metav1.APIResource) bool { return r.Kind == "Namespace" }
+	for _, l := range listAll(ctx, s.meta, lists, "", sel, notNamespace) {
+		if l.err != nil {
+			if ctx.Err() != nil {
+				return s.wrap("listing "+l.gvr.Resource, ctx.Err())
+			}
+			continue // not listable here (forbidden, an aggregated API that is down)
 		}
-		for _, r := range l.APIResources {
-			if strings.Contains(r.Name, "/") || skippedResources[r.Name] || r.Kind == "Namespace" || !slices.Contains(r.Verbs, "list") {
+		r := l.resource
+		for _, m := range l.items {
+			if len(m.OwnerReferences) > 0 || (r.Kind == "ConfigMap" && m.Name == install.RecordName) {
 				continue
 			}
-			gvr := gv.WithResource(r.Name)
-			list, err := s.meta.Resource(gvr).Namespace("").List(ctx, sel)
-			if err != nil {
-				if ctx.Err() != nil {
-					return s.wrap("listing "+gvr.Resource, ctx.Err())
-				}
-				continue // not listable here (forbidden, an aggregated API that is down)
+			if _, ok := s.cl.Find(r.Kind, m.Namespace, m.Name); ok {
+				continue
 			}
-			for _, m := range list.Items {
-				if len(m.OwnerReferences) > 0 || (r.Kind == "ConfigMap" && m.Name == install.RecordName) {
-					continue
-				}
-				if _, ok := s.cl.Find(r.Kind, m.Namespace, m.Name); ok {
-					continue
-				}
-				s.add(Object{Category: CatRecorded, Kind: r.Kind, APIVersion: l.GroupVersion, Namespace: m.Namespace, Name: m.Name,
-					Action: Remove, Reason: ReasonLabel, gvr: gvr})
-			}
+			s.add(Object{Category: CatRecorded, Kind: r.Kind, APIVersion: l.groupVersion, Namespace: m.Namespace, Name: m.Name,
+				Action: Remove, Reason: ReasonLabel, gvr: l.gvr})
 		}
 	}
 	return nil
