@@ -51,7 +51,7 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 		return nil, err
 	}
 	if env.Charts.Kind == "" {
-		env.Charts = charts.Source{Kind: cfg.Istio.Charts.Source, RepoURL: cfg.Istio.Charts.RepoURL, Path: cfg.Istio.Charts.Path, Version: cfg.Istio.Version}
+		env.Charts = ChartSource(cfg)
 	}
 	r := &run{cfg: cfg, env: env, gateways: map[string]string{}, tokens: map[string]readerToken{}, charts: map[string]*chart.Chart{}}
 	helmTimeout := env.HelmTimeout
