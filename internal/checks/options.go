@@ -40,6 +40,9 @@ var SupportTable = []Support{
 	{Istio: "1.29", MinKube: 31, MaxKube: 35},
 }
 
+// LoopbackByFlag is the default LoopbackAcceptedBy: the command-line flag.
+const LoopbackByFlag = "--allow-loopback-servers is set"
+
 // Cluster is one cluster of a diagnostic run.
 type Cluster struct {
 	// Client is the cluster's client bundle; its Context names the cluster in
@@ -69,6 +72,9 @@ type Options struct {
 	// (the sandbox and the test bed, where every cluster is on this machine).
 	// The check still reports the address, as a warning.
 	AllowLoopbackServers bool
+	// LoopbackAcceptedBy says where AllowLoopbackServers was chosen, for the
+	// warning ("... accepted because <this>"); default LoopbackByFlag.
+	LoopbackAcceptedBy string
 	// Support overrides SupportTable (tests).
 	Support []Support
 }
