@@ -26,6 +26,7 @@ func TestGoodClusterPasses(t *testing.T) {
 	expect(t, got, "cluster/api-reachable@good", steps.Passed, "v1.34.4")
 	expect(t, got, "cluster/rbac@good", steps.Passed, "all 17 permissions")
 	expect(t, got, "cluster/node-pod-cidrs@good", steps.Passed, "2 nodes")
+	expect(t, got, "cluster/reader-token@good", steps.Passed, "the token controller filled default/default-legacy-token")
 	expect(t, got, "mesh/api-server-address", steps.Warned, "allow-loopback-servers", "127.0.0.1")
 }
 
@@ -139,7 +140,7 @@ func TestRestrictedCredentials(t *testing.T) {
 		t.Errorf("403 warning hint = %q", h)
 	}
 	expect(t, got, "cluster/rbac@good-restricted", steps.Failed, "17 of 17 permissions missing", "create namespaces")
-	expect(t, got, "cluster/token-request@good-restricted", steps.Failed, "may not create serviceaccounts/token")
+	expect(t, got, "cluster/reader-token@good-restricted", steps.Warned, "cannot tell", "may not list secrets")
 	expect(t, got, "cluster/node-pod-cidrs@good-restricted", steps.Warned, "403") // a warning-level check
 }
 

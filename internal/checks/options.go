@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
 )
@@ -75,6 +76,10 @@ type Options struct {
 	// LoopbackAcceptedBy says where AllowLoopbackServers was chosen, for the
 	// warning ("... accepted because <this>"); default LoopbackByFlag.
 	LoopbackAcceptedBy string
+	// TokenFillGrace is how long an unfilled service-account-token Secret
+	// may wait before cluster/reader-token counts it as evidence (default
+	// DefaultTokenFillGrace).
+	TokenFillGrace time.Duration
 	// Support overrides SupportTable (tests).
 	Support []Support
 }

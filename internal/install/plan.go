@@ -107,7 +107,7 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 	sources := readSources(cfg)
 	for _, cl := range all {
 		if len(sources[cl.Name]) > 0 {
-			b.add(cl, IDReaderToken, "the reader ServiceAccount has a token for remote secrets", "", steps.Fatal, 90*time.Second, nil,
+			b.add(cl, IDReaderToken, "the reader ServiceAccount has a token for remote secrets", readerTokenHint, steps.Fatal, r.readerTokenTimeout()+30*time.Second, nil,
 				func(ctx context.Context, p func(string)) (steps.Result, error) { return r.readerToken(ctx, cl, p) })
 		}
 	}
