@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/meshwiz/meshwiz/internal/certs"
+	"github.com/meshwiz/meshwiz/internal/charts"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -88,6 +89,11 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 		var got []string
 		for _, r := range rels {
 			got = append(got, r.Name)
+			// helm list's CHART column: the real release, not the source
+			// tree's placeholder 1.0.0.
+			if md := r.Chart.Metadata; md.Version != charts.EmbeddedRelease || md.AppVersion != charts.EmbeddedRelease {
+				t.Errorf("%s: release %s records chart %s-%s (app %s), want %s", name, r.Name, md.Name, md.Version, md.AppVersion, charts.EmbeddedRelease)
+			}
 		}
 		slices.Sort(got)
 		if strings.Join(got, ",") != "istio-base,istio-eastwestgateway,istiod" {
