@@ -31,7 +31,7 @@ func newCheckCmd(g *globalOptions, s streams) *cobra.Command {
 		Short: "Check every selected cluster for the multi-cluster traps before anything is installed",
 		Long: `Check the selected clusters (--context, repeatable; default: the current context)
 for everything that breaks a multi-cluster Istio install: reachability and
-credentials, Kubernetes version, webhook API, RBAC, TokenRequest, existing or
+credentials, Kubernetes version, webhook API, RBAC, the token controller, existing or
 half-removed Istio, pod and service CIDR overlap across clusters, the same
 cluster selected twice, cluster names, API server addresses that remote
 secrets cannot use, and differing root certificates or trust domains.

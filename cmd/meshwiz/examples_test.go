@@ -26,13 +26,20 @@ contexts: [{name: east, context: {cluster: c, user: u}}, {name: west, context: {
 			out := t.TempDir()
 			r := meshwiz(t, "plan", "--kubeconfig", kc, "--config", ex, "--out", out)
 			r.wantCode(t, exitOK)
-			if !strings.Contains(r.out, "Cluster east") {
-				t.Errorf("plan output:\n%s", r.out)
+			// The examples name the release they install, and plan says
+			// which chart release the values were verified against.
+			for _, want := range []string{"Cluster east", "Istio 1.31.0 images",
+				"charts: embedded Istio 1.31.0; values verified against this release"} {
+				if !strings.Contains(r.out, want) {
+					t.Errorf("plan output lacks %q:\n%s", want, r.out)
+				}
 			}
 			files, _ := filepath.Glob(filepath.Join(out, "east", "04-istiod.yaml"))
 			if len(files) != 1 {
 				all, _ := filepath.Glob(filepath.Join(out, "*", "*"))
 				t.Errorf("no rendered istiod manifest for east in %s: %v\n%s", out, all, r.errOut)
+			} else if m, _ := os.ReadFile(files[0]); !strings.Contains(string(m), "helm.sh/chart: istiod-1.31.0") {
+				t.Errorf("%s is not labelled with the chart release istiod-1.31.0", files[0])
 			}
 		})
 	}

@@ -101,9 +101,9 @@ func runPlan(g *globalOptions, o *planOptions, s streams) error {
 	if o.output == "json" {
 		enc := json.NewEncoder(s.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"meshID": cfg.MeshID, "model": cfg.Model, "istio": cfg.Istio, "clusters": pcs})
+		return enc.Encode(map[string]any{"meshID": cfg.MeshID, "model": cfg.Model, "istio": cfg.Istio, "charts": install.ChartsFact(cfg), "clusters": pcs})
 	}
-	fmt.Fprintf(s.Out, "Mesh %s: %s, %d clusters, Istio %s (%s charts)\n", cfg.MeshID, cfg.Model, len(pcs), cfg.TagOrVersion(), cfg.Istio.Charts.Source)
+	fmt.Fprintf(s.Out, "Mesh %s: %s, %d clusters, Istio %s images\n%s\n", cfg.MeshID, cfg.Model, len(pcs), cfg.TagOrVersion(), install.ChartsFact(cfg))
 	printPlanned(s.Out, pcs, o.values)
 	return nil
 }

@@ -210,7 +210,7 @@ func serve(dir string, n int, binDir string) error {
 			fmt.Fprintf(&b, "  %-8s same cluster; a user that may only get/list pods in default\n", c.RestrictedContext)
 		}
 	}
-	fmt.Fprintf(&b, "all addresses are loopback; stop with: go run ./hack/sandbox down\n")
+	fmt.Fprintf(&b, "%s\nstop with: go run ./hack/sandbox down\n", addressNote(bed.Clusters))
 	if err := os.WriteFile(filepath.Join(dir, readyFile), []byte(b.String()), 0o644); err != nil {
 		_ = bed.Stop()
 		return err
@@ -225,4 +225,19 @@ func serve(dir string, n int, binDir string) error {
 	}
 	fmt.Println("stopped")
 	return nil
+}
+
+// addressNote says which of the sandbox's addresses are dialled and which
+// are data: API servers and Services are on loopback; pod IPs and a
+// load-balancer range outside 127/8 (east's RFC 5737 range, chosen because
+// EndpointSlices refuse loopback addresses) are data that nothing dials.
+func addressNote(clusters []*testbed.Cluster) string {
+	note := "API servers and Services are on loopback (127.0.0.0/8); pod IPs are data nothing dials"
+	for _, c := range clusters {
+		if !strings.HasPrefix(c.LoadBalancerNet, "127.") {
+			note += fmt.Sprintf("; %s's load-balancer range %s is RFC 5737 documentation space, data only (EndpointSlices refuse loopback addresses, and a remote's istiod points at it)",
+				c.Context, c.LoadBalancerNet)
+		}
+	}
+	return note
 }

@@ -21,7 +21,7 @@ const (
 	testKubeVersion = "v1.34.4"
 	testNamespace   = "istio-system"
 	testHub         = "example.test/istio"
-	testTag         = "1.31.1"
+	testTag         = "1.31.0"
 )
 
 // Each test loads its own chart: Render must not depend on sharing.

@@ -42,8 +42,20 @@ const (
 	SourcePath     = "path"
 )
 
-// DefaultRepoURL is Istio's classic Helm repository.
-const DefaultRepoURL = "https://istio-release.storage.googleapis.com/charts"
+// DefaultRepoURL is where Istio publishes its charts from 1.31 on. The
+// classic https://istio-release.storage.googleapis.com/charts gets no 1.31 or
+// later release (1.31 upgrade notes, "Deprecation of GCP infrastructure and
+// hosting": Helm charts move to blob.istio.io/istio-release/charts, OCI
+// charts to ghcr.io/istio/release/charts).
+const DefaultRepoURL = "oci://ghcr.io/istio/release/charts"
+
+// EmbeddedRelease is the Istio release of the embedded charts. The
+// istio.io/istio module in go.mod (embeddedIstioVersion) is commit
+// eed52ebb66ad, which Istio tagged 1.31.0 (and 1.31.0-rc.4) on its releases
+// page; the module's VERSION file says 1.31. A test ties the two together:
+// moving go.mod to another commit fails it until this names that commit's
+// release.
+const EmbeddedRelease = "1.31.0"
 
 // istioModule is the module whose manifests package embeds the charts.
 const istioModule = "istio.io/istio"
@@ -59,7 +71,7 @@ type Source struct {
 func (s Source) String() string {
 	switch s.Kind {
 	case "", SourceEmbedded:
-		return "embedded charts (" + istioModule + " " + IstioModuleVersion() + ")"
+		return "embedded Istio " + EmbeddedRelease + " charts (" + istioModule + " " + IstioModuleVersion() + ")"
 	case SourceRepo:
 		v := s.Version
 		if v == "" {
@@ -98,7 +110,9 @@ func Load(src Source, name string) (*chart.Chart, error) {
 	)
 	switch src.Kind {
 	case "", SourceEmbedded:
-		ch, err = loadFS(manifests.FS, embeddedDirs[name])
+		if ch, err = loadFS(manifests.FS, embeddedDirs[name]); err == nil {
+			stamp(ch, EmbeddedRelease)
+		}
 	case SourcePath:
 		ch, err = loadPath(src.Path, name)
 	case SourceRepo:
@@ -209,9 +223,20 @@ func loadRepo(src Source, name string) (*chart.Chart, error) {
 	return loader.Load(file)
 }
 
-// Versions maps each embedded chart's name to its Chart.yaml version. Istio's
-// source tree carries the placeholder 1.0.0 (the release builder stamps real
-// versions), so for the embedded charts see also IstioModuleVersion.
+// stamp sets the chart's version and appVersion to release, as Istio's
+// release builder does when it packages a release (stampChartForRelease):
+// the source tree's Chart.yaml carries the placeholder 1.0.0, which `helm
+// list` and `meshwiz status` would otherwise show (istiod-1.0.0). The
+// builder also rewrites the default hub and tag in values.yaml; meshwiz
+// always sets both (ClusterValues.Validate), so those defaults are never used.
+func stamp(ch *chart.Chart, release string) {
+	ch.Metadata.Version = release
+	ch.Metadata.AppVersion = release
+}
+
+// Versions maps each embedded chart's name to the version it is installed
+// with: its Chart.yaml version as Load stamps it (EmbeddedRelease), or
+// "unknown" when the chart cannot be read.
 func Versions() map[string]string {
 	out := make(map[string]string, len(embeddedDirs))
 	for name, dir := range embeddedDirs {
@@ -225,9 +250,35 @@ func Versions() map[string]string {
 			out[name] = "unknown"
 			continue
 		}
-		out[name] = md.Version
+		out[name] = EmbeddedRelease
 	}
 	return out
+}
+
+// VerifiedAgainst says which chart release meshwiz's values were verified
+// against, and whether src is that release: "plan" and the wizard's review
+// screen print it.
+func VerifiedAgainst(src Source) string {
+	switch {
+	case src.Kind == "" || src.Kind == SourceEmbedded,
+		src.Kind == SourceRepo && src.Version == EmbeddedRelease:
+		return "values verified against this release"
+	case src.Kind == SourceRepo:
+		return "values verified against Istio " + EmbeddedRelease + " only, not " + src.Version + ": review `plan --values`"
+	}
+	return "values verified against Istio " + EmbeddedRelease + " only, not these charts: review `plan --values`"
+}
+
+// Describe is a short form of String for one line of a summary: "embedded
+// Istio 1.31.0", "oci://ghcr.io/istio/release/charts 1.32.1", "./charts".
+func (s Source) Describe() string {
+	switch s.Kind {
+	case "", SourceEmbedded:
+		return "embedded Istio " + EmbeddedRelease
+	case SourceRepo:
+		return s.repoURL() + " " + s.Version
+	}
+	return s.Path
 }
 
 // embeddedIstioVersion is the istio.io/istio version in go.mod, for binaries

@@ -53,7 +53,6 @@ func hasFile(files []*chart.File, name string) bool {
 func TestVersions(t *testing.T) {
 	v := Versions()
 	for _, name := range []string{Base, Istiod, Gateway} {
-		// Istio's source tree carries the placeholder 1.0.0.
 		if v[name] == "" || v[name] == "unknown" {
 			t.Errorf("Versions()[%s] = %q", name, v[name])
 		}
@@ -177,15 +176,15 @@ func TestLoadRepo(t *testing.T) {
 	}
 	t.Setenv("HELM_REPOSITORY_CACHE", filepath.Join(home, "repocache"))
 
-	src := Source{Kind: SourceRepo, RepoURL: srv.URL + "/", Version: "1.0.0"}
+	src := Source{Kind: SourceRepo, RepoURL: srv.URL + "/", Version: EmbeddedRelease}
 	ch, err := Load(src, Gateway)
 	if err != nil {
 		t.Fatalf("Load(repo): %v", err)
 	}
-	if ch.Metadata.Version != "1.0.0" || len(ch.Templates) == 0 {
+	if ch.Metadata.Version != EmbeddedRelease || len(ch.Templates) == 0 {
 		t.Errorf("repo chart %s %s, %d templates", ch.Name(), ch.Metadata.Version, len(ch.Templates))
 	}
-	if _, err := os.Stat(filepath.Join(home, "repocache", "gateway-1.0.0.tgz")); err != nil {
+	if _, err := os.Stat(filepath.Join(home, "repocache", "gateway-"+EmbeddedRelease+".tgz")); err != nil {
 		t.Errorf("chart not cached: %v", err)
 	}
 

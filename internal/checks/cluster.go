@@ -29,8 +29,8 @@ var perCluster = []clusterCheck{
 		hint: "enable the admissionregistration.k8s.io/v1 API on the API server (kube-apiserver --runtime-config) and the MutatingAdmissionWebhook/ValidatingAdmissionWebhook admission plugins", run: checkAdmissionAPI},
 	{id: "cluster/rbac", title: "credentials may create everything the install creates", severity: steps.Error,
 		hint: "use a context bound to cluster-admin, or grant the missing permissions listed above", run: checkRBAC},
-	{id: "cluster/token-request", title: "service-account tokens can be requested (remote secrets need a reader token)", severity: steps.Error,
-		hint: "the API server needs --service-account-issuer and --service-account-signing-key-file, and the credentials need create on serviceaccounts/token in istio-system", run: checkTokenRequest},
+	{id: "cluster/reader-token", title: "the token controller fills service-account-token Secrets (remote secrets' reader token)", severity: steps.Error,
+		hint: tokenHint, run: checkReaderToken},
 	{id: "cluster/istio-installed", title: "existing Istio installation", severity: steps.Info,
 		hint: "meshwiz will upgrade in place; for a clean start run `meshwiz teardown` first", run: checkIstioInstalled},
 	{id: "cluster/istio-namespace-active", title: "istio-system is not being deleted", severity: steps.Error,
@@ -110,26 +110,6 @@ func checkAdmissionAPI(ctx context.Context, _ *plan, c *member) (steps.Result, e
 		return steps.Result{}, fmt.Errorf("the API server does not serve admissionregistration.k8s.io/v1 (`kubectl api-versions` does not list it)")
 	}
 	return steps.Result{Message: "served"}, nil
-}
-
-func checkTokenRequest(ctx context.Context, _ *plan, c *member) (steps.Result, error) {
-	res, err := c.facts.CoreResources(ctx)
-	if err != nil {
-		return steps.Result{}, err
-	}
-	if !res["serviceaccounts/token"] {
-		return steps.Result{}, fmt.Errorf("the API server does not serve the serviceaccounts/token subresource (TokenRequest)")
-	}
-	denied, err := c.facts.Denied(ctx)
-	if err != nil {
-		return steps.Result{}, err
-	}
-	for _, d := range denied {
-		if d.Resource == "serviceaccounts" && d.Subresource == "token" {
-			return steps.Result{}, fmt.Errorf("TokenRequest is served, but these credentials may not %s", d)
-		}
-	}
-	return steps.Result{Message: "TokenRequest served and allowed in " + IstioNamespace}, nil
 }
 
 func checkNodePodCIDRs(ctx context.Context, _ *plan, c *member) (steps.Result, error) {

@@ -12,6 +12,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
@@ -25,6 +26,7 @@ func TestGoodClusterPasses(t *testing.T) {
 	expect(t, got, "cluster/api-reachable@good", steps.Passed, "v1.34.4")
 	expect(t, got, "cluster/rbac@good", steps.Passed, "all 17 permissions")
 	expect(t, got, "cluster/node-pod-cidrs@good", steps.Passed, "2 nodes")
+	expect(t, got, "cluster/reader-token@good", steps.Passed, "the token controller filled default/default-legacy-token")
 	expect(t, got, "mesh/api-server-address", steps.Warned, "allow-loopback-servers", "127.0.0.1")
 }
 
@@ -138,7 +140,7 @@ func TestRestrictedCredentials(t *testing.T) {
 		t.Errorf("403 warning hint = %q", h)
 	}
 	expect(t, got, "cluster/rbac@good-restricted", steps.Failed, "17 of 17 permissions missing", "create namespaces")
-	expect(t, got, "cluster/token-request@good-restricted", steps.Failed, "may not create serviceaccounts/token")
+	expect(t, got, "cluster/reader-token@good-restricted", steps.Warned, "cannot tell", "may not list secrets")
 	expect(t, got, "cluster/node-pod-cidrs@good-restricted", steps.Warned, "403") // a warning-level check
 }
 
@@ -197,5 +199,32 @@ func TestRequestsPerCluster(t *testing.T) {
 		if n > 40 {
 			t.Errorf("%s: %d requests; facts are being fetched more than once", c.Client.Context, n)
 		}
+	}
+}
+
+// TestSupportTable: the release lines meshwiz installs each have a row, a
+// patch release finds its line, and 1.32 is not judged by 1.31's row.
+func TestSupportTable(t *testing.T) {
+	for _, tc := range []struct {
+		version, line string
+		min, max      int
+	}{
+		{"1.31.0", "1.31", 32, 37},
+		{"1.31", "1.31", 32, 37},
+		{"1.32.1", "1.32", 32, 37},
+		{"", DefaultIstioVersion, 32, 37},
+	} {
+		s, err := Options{IstioVersion: tc.version}.support()
+		if err != nil || s.Istio != tc.line || s.MinKube != tc.min || s.MaxKube != tc.max {
+			t.Errorf("support(%q) = %+v, %v; want %s: 1.%d to 1.%d", tc.version, s, err, tc.line, tc.min, tc.max)
+		}
+	}
+	for _, line := range mesh.SupportedLines {
+		if _, err := (Options{IstioVersion: line + ".0"}).support(); err != nil {
+			t.Errorf("line %s that meshwiz installs has no Kubernetes support row: %v", line, err)
+		}
+	}
+	if _, err := (Options{IstioVersion: "1.33.0"}).support(); err == nil {
+		t.Error("1.33.0 found a support row")
 	}
 }

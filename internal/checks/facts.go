@@ -57,7 +57,6 @@ type Facts struct {
 
 	version      lazy[*version.Info]
 	groups       lazy[map[string]bool]
-	coreRes      lazy[map[string]bool]
 	nodes        lazy[[]Node]
 	services     lazy[ServiceRange]
 	kubeSystem   lazy[*corev1.Namespace]
@@ -69,6 +68,8 @@ type Facts struct {
 	istioSvcs    lazy[map[string]map[string]bool]
 	meshConfigCM lazy[*corev1.ConfigMap]
 	denied       lazy[[]Access]
+	kcmPods      lazy[[]corev1.Pod]
+	tokenSecrets lazy[[]metav1.PartialObjectMetadata]
 }
 
 // NewFacts returns an empty fact cache for one cluster's client bundle.
@@ -100,22 +101,6 @@ func (f *Facts) GroupVersions(ctx context.Context) (map[string]bool, error) {
 			for _, v := range g.Versions {
 				out[v.GroupVersion] = true
 			}
-		}
-		return out, nil
-	})
-}
-
-// CoreResources is the set of resource names (with subresources, e.g.
-// "serviceaccounts/token") served in the core v1 group.
-func (f *Facts) CoreResources(ctx context.Context) (map[string]bool, error) {
-	return f.coreRes.get(func() (map[string]bool, error) {
-		list, err := f.Client.Kube.Discovery().ServerResourcesForGroupVersion("v1")
-		if err != nil {
-			return nil, f.wrap("listing core API resources", err)
-		}
-		out := map[string]bool{}
-		for _, r := range list.APIResources {
-			out[r.Name] = true
 		}
 		return out, nil
 	})

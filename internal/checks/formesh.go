@@ -11,6 +11,8 @@ type MeshOptions struct {
 	// AllowLoopbackServers accepts loopback API server addresses (sandbox
 	// clusters on one machine); reported as a warning.
 	AllowLoopbackServers bool
+	// LoopbackAcceptedBy says where that was chosen (Options.LoopbackAcceptedBy).
+	LoopbackAcceptedBy string
 	// Skip lists check IDs not to run.
 	Skip []string
 }
@@ -20,7 +22,7 @@ type MeshOptions struct {
 // checks screen shows. clients holds one bundle per context of cfg.
 func ForMesh(cfg *mesh.Config, clients map[string]*kube.Client, o MeshOptions) ([]steps.Step, error) {
 	opts := Options{MultiNetwork: cfg.MultiNetwork(), IstioVersion: cfg.Istio.Version,
-		AllowLoopbackServers: o.AllowLoopbackServers, Skip: o.Skip}
+		AllowLoopbackServers: o.AllowLoopbackServers, LoopbackAcceptedBy: o.LoopbackAcceptedBy, Skip: o.Skip}
 	for _, cl := range cfg.Clusters {
 		opts.Clusters = append(opts.Clusters, Cluster{Client: clients[cl.Context], Name: cl.Name, Network: cl.Network, Server: cl.Server})
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"strings"
 	"sync"
@@ -68,6 +69,7 @@ func misconfigure(ctx context.Context, b *testbed.Bed) error {
 	sd := b.Cluster("svcdup").Clientset()
 	pd := b.Cluster("poddup").Clientset()
 	na := b.Cluster("noadm").Clientset()
+	gd := b.Cluster("good").Clientset()
 	hold := []string{"meshwiz.test/hold"}
 	for _, f := range []func() error{
 		func() error { return createNS(ctx, sd, IstioNamespace) },
@@ -96,6 +98,9 @@ func misconfigure(ctx context.Context, b *testbed.Bed) error {
 			return createSecret(ctx, pd, "istio-ca-secret", map[string][]byte{"ca-cert.pem": root2}, nil)
 		},
 		func() error { return createMeshConfig(ctx, pd, "defaultConfig: {}\n", nil) },
+		// good: a service-account-token Secret the token controller filled,
+		// as on clusters where some tool asked for one (cluster/reader-token).
+		func() error { return filledTokenSecret(ctx, gd, "default", "default-legacy-token") },
 		// noadm: istio-system stays Terminating while a ConfigMap holds a finalizer.
 		func() error { return createNS(ctx, na, IstioNamespace) },
 		func() error { return createMeshConfig(ctx, na, "", hold) },
@@ -134,6 +139,34 @@ func createIstiod(ctx context.Context, cs kubernetes.Interface, version string) 
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "discovery", Image: "docker.io/istio/pilot:" + version}}}}},
 	}, metav1.CreateOptions{})
 	return err
+}
+
+// tokenSecret creates a kubernetes.io/service-account-token Secret for the
+// ServiceAccount "default" of ns.
+func tokenSecret(ctx context.Context, cs kubernetes.Interface, ns, name string) error {
+	_, err := cs.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Annotations: map[string]string{corev1.ServiceAccountNameKey: "default"}},
+		Type:       corev1.SecretTypeServiceAccountToken}, metav1.CreateOptions{})
+	return err
+}
+
+// filledTokenSecret creates a token Secret and waits until the token
+// controller has filled it.
+func filledTokenSecret(ctx context.Context, cs kubernetes.Interface, ns, name string) error {
+	if err := tokenSecret(ctx, cs, ns, name); err != nil {
+		return err
+	}
+	for {
+		s, err := cs.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err == nil && len(s.Data[corev1.ServiceAccountTokenKey]) > 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s/%s was not filled: %w", ns, name, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // selfSigned returns a PEM root certificate (the key is thrown away).

@@ -177,7 +177,11 @@ func checkServerAddresses(_ context.Context, p *plan) (steps.Result, error) {
 		return steps.Result{Details: details}, fmt.Errorf("%s", strings.Join(parts, "; "))
 	}
 	if len(accepted) > 0 {
-		return steps.Result{Details: details}, steps.Warnf("loopback API server addresses accepted because --allow-loopback-servers is set (sandbox/test only; no real remote cluster can reach them): %s", strings.Join(accepted, ", "))
+		by := p.opts.LoopbackAcceptedBy
+		if by == "" {
+			by = LoopbackByFlag
+		}
+		return steps.Result{Details: details}, steps.Warnf("loopback API server addresses accepted because %s (sandbox/test only; no real remote cluster can reach them): %s", by, strings.Join(accepted, ", "))
 	}
 	return steps.Result{Details: details, Message: fmt.Sprintf("%d addresses usable", len(addrs))}, nil
 }

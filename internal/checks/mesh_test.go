@@ -97,6 +97,11 @@ func TestAPIServerAddressForRemoteSecrets(t *testing.T) {
 	cls := clusters(t, b, "good", "poddup")
 	got := run(t, Options{Clusters: cls, MultiNetwork: true})
 	expect(t, got, "mesh/api-server-address", steps.Failed, "context good https://127.0.0.1", "context poddup", "loopback addresses")
+	// Accepted knowingly: the warning says where the choice was made.
+	got = run(t, Options{Clusters: cls, MultiNetwork: true, AllowLoopbackServers: true})
+	expect(t, got, "mesh/api-server-address", steps.Warned, "accepted because --allow-loopback-servers is set")
+	got = run(t, Options{Clusters: cls, MultiNetwork: true, AllowLoopbackServers: true, LoopbackAcceptedBy: "L was pressed on the checks screen"})
+	expect(t, got, "mesh/api-server-address", steps.Warned, "accepted because L was pressed on the checks screen")
 	cls[0].Server = "https://203.0.113.10:6443" // data only: never dialled
 	cls[1].Server = "https://localhost:6443"
 	got = run(t, Options{Clusters: cls, MultiNetwork: true})

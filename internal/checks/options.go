@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
 )
@@ -20,14 +21,28 @@ type Support struct {
 	Doc     string
 }
 
-// SupportTable is Istio's supported-releases table for the lines meshwiz
-// knows (https://istio.io/latest/docs/releases/supported-releases/); the
-// minimum matches istioctl's own precheck.
+// SupportTable is Istio's support-status table for the lines meshwiz knows:
+// the "Supported Kubernetes Versions" column of
+// https://istio.io/latest/docs/releases/supported-releases/ (its data file is
+// data/compatibility/supportStatus.yml in istio/istio.io), newest first.
+//   - 1.31: 1.32 to 1.37. The 1.31.0 announcement said 1.32 to 1.36; the
+//     table gained 1.37 on 2026-09-30 ("update support k8s versions"). The
+//     minimum equals istioctl's precheck in the embedded 1.31.0 module
+//     (istioctl/pkg/install/k8sversion: MinK8SVersion = 32).
+//   - 1.32: the table's development-line ("master") row, 1.32 to 1.37, which
+//     1.32.0 was cut from; meshwiz installs 1.32.x only with charts from a
+//     repo or a path (mesh.SupportedLines).
+//   - 1.30 and 1.29 as published, for `check --istio-version` on clusters
+//     that run them.
 var SupportTable = []Support{
-	{Istio: "1.29", MinKube: 31, MaxKube: 35},
-	{Istio: "1.30", MinKube: 32, MaxKube: 36},
+	{Istio: "1.32", MinKube: 32, MaxKube: 37},
 	{Istio: "1.31", MinKube: 32, MaxKube: 37},
+	{Istio: "1.30", MinKube: 32, MaxKube: 36},
+	{Istio: "1.29", MinKube: 31, MaxKube: 35},
 }
+
+// LoopbackByFlag is the default LoopbackAcceptedBy: the command-line flag.
+const LoopbackByFlag = "--allow-loopback-servers is set"
 
 // Cluster is one cluster of a diagnostic run.
 type Cluster struct {
@@ -58,6 +73,13 @@ type Options struct {
 	// (the sandbox and the test bed, where every cluster is on this machine).
 	// The check still reports the address, as a warning.
 	AllowLoopbackServers bool
+	// LoopbackAcceptedBy says where AllowLoopbackServers was chosen, for the
+	// warning ("... accepted because <this>"); default LoopbackByFlag.
+	LoopbackAcceptedBy string
+	// TokenFillGrace is how long an unfilled service-account-token Secret
+	// may wait before cluster/reader-token counts it as evidence (default
+	// DefaultTokenFillGrace).
+	TokenFillGrace time.Duration
 	// Support overrides SupportTable (tests).
 	Support []Support
 }

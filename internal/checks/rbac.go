@@ -37,7 +37,8 @@ func (a Access) String() string {
 
 // InstallAccess is everything meshwiz's install creates or changes: the
 // charts' CRDs, cluster roles and webhooks, the namespace and its labels, the
-// control plane's objects in istio-system, and the remote-secret reader token.
+// control plane's objects in istio-system, and the remote-secret reader token
+// (a service-account-token Secret, read back once filled: no TokenRequest).
 var InstallAccess = []Access{
 	{Verb: "create", Resource: "namespaces"},
 	{Verb: "patch", Resource: "namespaces"},
@@ -47,7 +48,7 @@ var InstallAccess = []Access{
 	{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "mutatingwebhookconfigurations"},
 	{Verb: "create", Group: "admissionregistration.k8s.io", Resource: "validatingwebhookconfigurations"},
 	{Verb: "create", Resource: "serviceaccounts", Namespace: IstioNamespace},
-	{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: IstioNamespace},
+	{Verb: "get", Resource: "secrets", Namespace: IstioNamespace}, // the filled reader token
 	{Verb: "create", Resource: "secrets", Namespace: IstioNamespace},
 	{Verb: "create", Resource: "configmaps", Namespace: IstioNamespace},
 	{Verb: "create", Resource: "services", Namespace: IstioNamespace},

@@ -60,7 +60,7 @@ func Export(cfg *mesh.Config, dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := charts.Source{Kind: cfg.Istio.Charts.Source, RepoURL: cfg.Istio.Charts.RepoURL, Path: cfg.Istio.Charts.Path, Version: cfg.Istio.Version}
+	src := ChartSource(cfg)
 	loaded := map[string]*chart.Chart{} // by chart name, loaded once
 	var written []string
 	write := func(path string, body []byte) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,8 +28,8 @@ var (
 )
 
 // waitGatewayAddress waits until the east-west gateway Service has the
-// address other clusters use: the load balancer's IP (or hostname, with a
-// warning), or for NodePort the configured external IP.
+// address other clusters use: the load balancer's IP (or hostname, see
+// hostnameGateway), or for NodePort the configured external IP.
 func (r *run) waitGatewayAddress(ctx context.Context, cl *mesh.Cluster, progress func(string)) (steps.Result, error) {
 	c := r.client(cl)
 	timeout := r.env.AddressTimeout
@@ -45,14 +46,37 @@ func (r *run) waitGatewayAddress(ctx context.Context, cl *mesh.Cluster, progress
 		hostname = addr
 	}
 	if hostname != "" {
-		r.setGateway(cl.Name, hostname)
-		return steps.Result{}, steps.Warnf("the gateway's address is a hostname (%s): istiod resolves it, but a remote's istiod Service becomes ExternalName, which webhooks cannot call (the EKS trap)", hostname)
+		return r.hostnameGateway(cl, hostname)
 	}
 	if net.ParseIP(addr) == nil {
 		return steps.Result{}, fmt.Errorf("the gateway address %q is not an IP", addr)
 	}
 	r.setGateway(cl.Name, addr)
 	return steps.Result{Message: "east-west gateway address " + addr}, nil
+}
+
+// hostnameGateway judges a load balancer that has a host name, not an IP
+// (e.g. an AWS NLB). Across networks that works: istiod resolves gateway
+// host names. But a primary that controls remotes gives each remote's istiod
+// chart remotePilotAddress = that name, which renders an ExternalName
+// Service the API server cannot call for the injection and validation
+// webhooks; Istio's Primary-Remote guides say they are "not suitable for
+// AWS EKS" primaries for this reason. meshwiz refuses it (rather than set
+// istiodRemote.injectionURL, which needs istiod serving a certificate for
+// that name): the step fails before any remote's istiod is installed.
+func (r *run) hostnameGateway(cl *mesh.Cluster, hostname string) (steps.Result, error) {
+	if remotes := r.cfg.RemotesOf(cl.Name); len(remotes) > 0 {
+		names := make([]string, len(remotes))
+		for i, rm := range remotes {
+			names[i] = rm.Name
+		}
+		return steps.Result{}, steps.WithHint(
+			fmt.Errorf("the east-west gateway of %s has the host name %s, not an IP: the istiod Service of its remotes (%s) would be ExternalName, which the API server cannot call for injection and validation webhooks",
+				cl.Name, hostname, strings.Join(names, ", ")),
+			"give the gateway an IP address: a load balancer with static IPs (e.g. an NLB with Elastic IPs, or one that reports ingress IPs), or eastWestGateway.serviceType: NodePort with clusters[].externalIPs; then run setup again (no remote's istiod was installed)")
+	}
+	r.setGateway(cl.Name, hostname)
+	return steps.Result{Message: "east-west gateway address " + hostname + " (a host name: istiod resolves it for cross-network traffic)"}, nil
 }
 
 // apply server-side-applies an Istio object (waiting briefly for its CRD to

@@ -61,7 +61,14 @@ type Env struct {
 	// AddressTimeout bounds the wait for an east-west gateway address
 	// (default 5 minutes).
 	AddressTimeout time.Duration
+	// ReaderTokenTimeout bounds the wait for the token controller to fill
+	// the reader token Secret (default DefaultReaderTokenTimeout).
+	ReaderTokenTimeout time.Duration
 }
+
+// DefaultReaderTokenTimeout is the default bound of the reader-token wait:
+// a running token controller fills the Secret within seconds.
+const DefaultReaderTokenTimeout = time.Minute
 
 // run is the state shared by one install run's steps.
 type run struct {

@@ -51,7 +51,7 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 		return nil, err
 	}
 	if env.Charts.Kind == "" {
-		env.Charts = charts.Source{Kind: cfg.Istio.Charts.Source, RepoURL: cfg.Istio.Charts.RepoURL, Path: cfg.Istio.Charts.Path, Version: cfg.Istio.Version}
+		env.Charts = ChartSource(cfg)
 	}
 	r := &run{cfg: cfg, env: env, gateways: map[string]string{}, tokens: map[string]readerToken{}, charts: map[string]*chart.Chart{}, records: map[string]*clusterRecord{}}
 	helmTimeout := env.HelmTimeout
@@ -107,7 +107,7 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 	sources := readSources(cfg)
 	for _, cl := range all {
 		if len(sources[cl.Name]) > 0 {
-			b.add(cl, IDReaderToken, "the reader ServiceAccount has a token for remote secrets", "", steps.Fatal, 90*time.Second, nil,
+			b.add(cl, IDReaderToken, "the reader ServiceAccount has a token for remote secrets", readerTokenHint, steps.Fatal, r.readerTokenTimeout()+30*time.Second, nil,
 				func(ctx context.Context, p func(string)) (steps.Result, error) { return r.readerToken(ctx, cl, p) })
 		}
 	}
@@ -127,10 +127,19 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 			b.gateway(cl, helmStep, addrStep, ref(IDRemoteSecret+cl.Name, cfg.Cluster(cl.Primary)))
 		}
 	}
-	// Phase 7, every cluster: mesh-wide mTLS and sidecar injection.
+	// Phase 7, every cluster: sidecar injection, and on primaries the
+	// mesh-wide mTLS mode. A remote gets no PeerAuthentication: the istiod
+	// that configures its sidecars is its primary's, and an istiod reads
+	// Istio configuration from its own (config) cluster only; a remote
+	// contributes service discovery (istio.io "Deployment models", control
+	// plane models and "Install Primary-Remote": configuration is applied to
+	// the primary). cacerts stays on remotes (phase 1): Istio's multicluster
+	// "Before you begin" / "Configure trust" plugs a CA into every cluster.
 	for _, cl := range all {
-		b.add(cl, IDMeshMTLS, "mesh-wide mTLS mode is applied", "", steps.Fatal, time.Minute, nil,
-			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.meshMTLS(ctx, cl) })
+		if cl.Role == mesh.Primary {
+			b.add(cl, IDMeshMTLS, "mesh-wide mTLS mode is applied", "", steps.Fatal, time.Minute, nil,
+				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.meshMTLS(ctx, cl) })
+		}
 		b.add(cl, IDInjection, "chosen namespaces have sidecar injection enabled", "", steps.Error, time.Minute, nil,
 			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.injection(ctx, cl) })
 	}

@@ -35,11 +35,11 @@ func TestPlanShapes(t *testing.T) {
 		}, nil},
 		{"primary-remote one network", mesh.PrimaryRemote, false, map[string]string{
 			"a": "namespace cacerts istio-base istiod eastwest-gateway gateway-address expose-istiod remote-secret/b remote-secret/c mesh-mtls injection",
-			"b": "namespace cacerts istio-base istiod reader-token mesh-mtls injection",
+			"b": "namespace cacerts istio-base istiod reader-token injection",
 		}, map[string]string{"install/istiod@b": "install/gateway-address@a", "install/remote-secret/c@a": "install/reader-token@c"}},
 		{"primary-remote multi-network", mesh.PrimaryRemote, true, map[string]string{
 			"a": "namespace cacerts istio-base istiod eastwest-gateway gateway-address expose-istiod expose-services remote-secret/b remote-secret/c mesh-mtls injection",
-			"b": "namespace cacerts istio-base istiod reader-token eastwest-gateway gateway-address mesh-mtls injection",
+			"b": "namespace cacerts istio-base istiod reader-token eastwest-gateway gateway-address injection",
 		}, map[string]string{"install/eastwest-gateway@b": "install/remote-secret/b@a"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

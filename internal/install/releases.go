@@ -26,6 +26,20 @@ func (r *run) chart(name string) (*chart.Chart, error) {
 	return ch, nil
 }
 
+// ChartSource is where cfg's charts come from (cfg defaulted).
+func ChartSource(cfg *mesh.Config) charts.Source {
+	ch := cfg.Istio.Charts
+	return charts.Source{Kind: ch.Source, RepoURL: ch.RepoURL, Path: ch.Path, Version: cfg.Istio.Version}
+}
+
+// ChartsFact is what `plan` and the wizard's review screen say about the
+// charts: where they come from and which chart release meshwiz's values were
+// verified against.
+func ChartsFact(cfg *mesh.Config) string {
+	src := ChartSource(cfg)
+	return "charts: " + src.Describe() + "; " + charts.VerifiedAgainst(src)
+}
+
 // Values are the chart values of every name in the mesh config for one
 // cluster: the single place where cluster name, network, mesh ID and role
 // become Helm values.

@@ -44,9 +44,10 @@ func (r *run) readerToken(ctx context.Context, cl *mesh.Cluster, progress func(s
 	} else if err != nil {
 		return steps.Result{}, fmt.Errorf("reading %s/%s: %w", Namespace, ReaderToken, err)
 	}
-	progress("waiting for the token controller to fill the reader token")
+	bound := r.readerTokenTimeout()
+	progress(fmt.Sprintf("waiting up to %s for the token controller to fill the reader token", bound))
 	var tok readerToken
-	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, bound, true, func(ctx context.Context) (bool, error) {
 		s, err := secrets.Get(ctx, ReaderToken, metav1.GetOptions{})
 		if err != nil {
 			return false, err
@@ -55,11 +56,28 @@ func (r *run) readerToken(ctx context.Context, cl *mesh.Cluster, progress func(s
 		return len(tok.token) > 0 && len(tok.caData) > 0, nil
 	})
 	if err != nil {
-		return steps.Result{}, steps.WithHint(fmt.Errorf("the reader token Secret %s/%s was not filled in: %w", Namespace, ReaderToken, err),
-			"the cluster's kube-controller-manager must run the token controller (--service-account-private-key-file, --root-ca-file)")
+		if ctx.Err() == nil && wait.Interrupted(err) {
+			err = fmt.Errorf("the reader token Secret %s/%s was not filled within %s: the token controller of %s's kube-controller-manager does not fill service-account-token Secrets", Namespace, ReaderToken, bound, cl.Name)
+		} else {
+			err = fmt.Errorf("waiting for the reader token Secret %s/%s: %w", Namespace, ReaderToken, err)
+		}
+		return steps.Result{}, steps.WithHint(err, readerTokenHint)
 	}
 	r.setToken(cl.Name, tok)
 	return steps.Result{Message: fmt.Sprintf("reader token %s/%s ready", Namespace, ReaderToken)}, nil
+}
+
+// readerTokenHint is the reader-token step's hint; `meshwiz check` tests the
+// same thing beforehand (cluster/reader-token).
+const readerTokenHint = "kube-controller-manager must run the token controller: serviceaccount-token enabled in --controllers " +
+	"and --service-account-private-key-file set (on a managed cluster ask the provider); `meshwiz check` reports it as cluster/reader-token. " +
+	"Run setup again once it does: the Secret is filled then"
+
+func (r *run) readerTokenTimeout() time.Duration {
+	if r.env.ReaderTokenTimeout > 0 {
+		return r.env.ReaderTokenTimeout
+	}
+	return DefaultReaderTokenTimeout
 }
 
 // serverFor is the API server address written into remote secrets for a cluster.

@@ -27,6 +27,12 @@ func startOwnBed(tb testing.TB, names ...string) *testbed.Bed {
 	for _, n := range names {
 		specs = append(specs, testbed.ClusterSpec{Name: n})
 	}
+	return startOwnBedSpecs(tb, specs...)
+}
+
+// startOwnBedSpecs is startOwnBed for clusters with settings of their own.
+func startOwnBedSpecs(tb testing.TB, specs ...testbed.ClusterSpec) *testbed.Bed {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	b, err := testbed.Start(ctx, testbed.Options{Clusters: specs, Logf: tb.Logf})

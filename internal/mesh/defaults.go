@@ -3,10 +3,14 @@ package mesh
 // Defaults for the fields Default fills.
 const (
 	DefaultMeshID       = "mesh1"
-	DefaultIstioVersion = "1.31.1"
+	DefaultIstioVersion = EmbeddedIstioRelease
 	DefaultHub          = "docker.io/istio"
-	DefaultRepoURL      = "https://istio-release.storage.googleapis.com/charts"
-	DefaultCADir        = "./meshwiz-certs"
+	// DefaultRepoURL is where Istio publishes its charts from 1.31 on (OCI;
+	// the 1.31 upgrade notes: "From Istio 1.31 forwards, we will no longer
+	// publish artifacts to ... istio-release.storage.googleapis.com";
+	// https://istio.io/latest/news/releases/1.31.x/announcing-1.31/upgrade-notes/).
+	DefaultRepoURL = "oci://ghcr.io/istio/release/charts"
+	DefaultCADir   = "./meshwiz-certs"
 	// DefaultNetwork is every cluster's network when no cluster names one.
 	DefaultNetwork = "network1"
 )

@@ -59,7 +59,7 @@ func TestDefaultFillsEverything(t *testing.T) {
 	c.Default()
 	want := &Config{
 		APIVersion: APIVersion, Kind: Kind, MeshID: "mesh1", Model: MultiPrimary,
-		Istio: Istio{Version: "1.31.1", Hub: "docker.io/istio", Charts: ChartSource{Source: "embedded"}},
+		Istio: Istio{Version: "1.31.0", Hub: "docker.io/istio", Charts: ChartSource{Source: "embedded"}},
 		Clusters: []Cluster{
 			{Context: "gke_p_z_east", Name: "east", Network: "network1", Role: Primary},
 			{Context: "arn:aws:eks:r:1:cluster/west", Name: "west", Network: "network1", Role: Primary},

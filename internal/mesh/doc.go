@@ -22,12 +22,12 @@
 //	meshID: mesh1                      # global.meshID, the same in every cluster (default mesh1)
 //	model: primary-remote              # multi-primary (default) | primary-remote
 //	istio:
-//	  version: "1.31.1"                # default 1.31.1; the image tag unless tag is set
+//	  version: "1.32.1"                # default 1.31.0, the embedded charts' release; the image tag unless tag is set
 //	  hub: docker.io/istio             # image registry (default docker.io/istio)
-//	  tag: 1.31.1-distroless           # optional image tag override
+//	  tag: 1.32.1-distroless           # optional image tag override
 //	  charts:
-//	    source: repo                   # embedded (default) | repo | path
-//	    repoURL: https://istio-release.storage.googleapis.com/charts  # repo only (this is the default)
+//	    source: repo                   # embedded (default: Istio 1.31.0 only) | repo | path
+//	    repoURL: oci://ghcr.io/istio/release/charts  # repo only (this is the default)
 //	    # path: ./charts               # path only: holds base/, istiod/, gateway/ (dirs or .tgz)
 //	clusters:
 //	  - context: kind-east             # kubeconfig context, required
@@ -52,8 +52,11 @@
 //	  serviceType: NodePort            # LoadBalancer (default) | NodePort
 //	  # externalIPs: [192.0.2.10]      # NodePort with a single gateway: its addresses
 //
-// Rules Validate enforces beyond the value lists above: names and networks
-// are DNS-1123 labels, names are unique and never Istio's default
+// Rules Validate enforces beyond the value lists above: istio.version is a
+// release of a line meshwiz installs (SupportedLines: 1.31, 1.32), the
+// embedded release 1.31.0 unless the charts come from a repo or a path, and
+// a full MAJOR.MINOR.PATCH unless tag is set (it is the image tag); names
+// and networks are DNS-1123 labels, names are unique and never Istio's default
 // "kubernetes"; contexts are unique; a multi-primary mesh has no remotes; a
 // primary-remote mesh has at least one primary and one remote, and each
 // remote names a primary; injectNamespaces are never system namespaces;

@@ -90,7 +90,7 @@ func TestDocExample(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.Model != PrimaryRemote || len(c.Clusters) != 2 || c.Clusters[1].Primary != "east" || c.Istio.Tag != "1.31.1-distroless" {
+	if c.Model != PrimaryRemote || len(c.Clusters) != 2 || c.Clusters[1].Primary != "east" || c.Istio.Tag != "1.32.1-distroless" {
 		t.Errorf("doc example parsed as %+v", c)
 	}
 }

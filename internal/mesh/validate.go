@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -106,18 +105,8 @@ func meshIDProblems(id string) []string {
 	return msgs
 }
 
-// versionRE matches Istio release versions: 1.31, 1.31.1, 1.32.0-beta.0.
-var versionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?(-[0-9A-Za-z.-]+)?$`)
-
 func (p *problems) istio(i *Istio) {
-	switch {
-	case i.Version == "":
-		p.add("istio.version", "is empty", "set an Istio release, e.g. version: %q", DefaultIstioVersion)
-	case strings.HasPrefix(i.Version, "v") && versionRE.MatchString(i.Version[1:]):
-		p.add("istio.version", fmt.Sprintf("%q starts with v", i.Version), "drop the v: version: %q", i.Version[1:])
-	case !versionRE.MatchString(i.Version):
-		p.add("istio.version", fmt.Sprintf("%q is not an Istio version", i.Version), "use MAJOR.MINOR or MAJOR.MINOR.PATCH, e.g. %q", DefaultIstioVersion)
-	}
+	p.version(i)
 	if i.Hub == "" {
 		p.add("istio.hub", "is empty", "set the image registry, e.g. hub: %s", DefaultHub)
 	}

@@ -102,8 +102,17 @@ func TestValidateRules(t *testing.T) {
 		{"repoURL unused", mp, func(c *Config) { c.Istio.Charts.RepoURL = DefaultRepoURL }, "istio.charts.repoURL", "set source: repo"},
 		{"repoURL invalid", mp, func(c *Config) { c.Istio.Charts = ChartSource{Source: ChartsRepo, RepoURL: "istio-release"} }, "istio.charts.repoURL", "not a Helm repository URL"},
 		{"hub", mp, func(c *Config) { c.Istio.Hub = "" }, "istio.hub", "hub: docker.io/istio"},
-		{"version empty", mp, func(c *Config) { c.Istio.Version = "" }, "istio.version", `version: "1.31.1"`},
+		{"version empty", mp, func(c *Config) { c.Istio.Version = "" }, "istio.version", `version: "1.31.0"`},
 		{"version v", mp, func(c *Config) { c.Istio.Version = "v1.31.1" }, "istio.version", `drop the v: version: "1.31.1"`},
+		// The embedded charts are one release: another patch needs its charts
+		// from a repo or a directory, and the fix says how.
+		{"version not embedded", mp, func(c *Config) { c.Istio.Version = "1.31.1" }, "istio.version",
+			`"1.31.1", but meshwiz's embedded charts are Istio 1.31.0 (use version: "1.31.0" and set istio.tag to choose another image tag, or take the 1.31.1 charts from a repository (istio.charts.source: repo`},
+		{"version 1.32 embedded", mp, func(c *Config) { c.Istio.Version = "1.32.0" }, "istio.version", "source: path"},
+		{"version line only", mp, func(c *Config) { c.Istio.Version = "1.31" }, "istio.version", "names a line, not a release"},
+		{"version unknown line", mp, func(c *Config) {
+			c.Istio.Version, c.Istio.Charts = "1.30.2", ChartSource{Source: ChartsRepo, RepoURL: DefaultRepoURL}
+		}, "istio.version", "not a line meshwiz installs (1.31, 1.32)"},
 		{"version word", mp, func(c *Config) { c.Istio.Version = "latest" }, "istio.version", "not an Istio version"},
 		{"version four parts", mp, func(c *Config) { c.Istio.Version = "1.31.1.1" }, "istio.version", "MAJOR.MINOR"},
 	}
@@ -189,5 +198,31 @@ func TestValidateContexts(t *testing.T) {
 	}
 	if err := c.ValidateContexts(nil); err == nil || !strings.Contains(err.Error(), "has no contexts") {
 		t.Errorf("no contexts: %v", err)
+	}
+}
+
+// TestVersionsWithOtherCharts: a release other than the embedded one is
+// accepted when its charts come from a repository or a directory, and a line
+// is accepted as a chart version when the image tag is set explicitly.
+func TestVersionsWithOtherCharts(t *testing.T) {
+	for _, tc := range []struct {
+		version, tag string
+		charts       ChartSource
+	}{
+		{"1.31.0", "", ChartSource{Source: ChartsEmbedded}},
+		{"1.31.0", "1.31.0-distroless", ChartSource{Source: ChartsEmbedded}},
+		{"1.31.1", "", ChartSource{Source: ChartsRepo, RepoURL: DefaultRepoURL}},
+		{"1.32.0", "", ChartSource{Source: ChartsRepo, RepoURL: "https://blob.istio.io/istio-release/charts"}},
+		{"1.32.1", "", ChartSource{Source: ChartsPath, Path: "./charts"}},
+		{"1.32", "1.32.1", ChartSource{Source: ChartsRepo, RepoURL: DefaultRepoURL}},
+	} {
+		c := valid(MultiPrimary)
+		c.Istio.Version, c.Istio.Tag, c.Istio.Charts = tc.version, tc.tag, tc.charts
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s (tag %q, %s): %v", tc.version, tc.tag, tc.charts.Source, err)
+		}
+	}
+	if DefaultIstioVersion != EmbeddedIstioRelease || valid(MultiPrimary).TagOrVersion() != EmbeddedIstioRelease {
+		t.Errorf("the default version and image tag are not the embedded release %s", EmbeddedIstioRelease)
 	}
 }

@@ -2,6 +2,8 @@ package testbed
 
 import (
 	"path/filepath"
+	"slices"
+	"strings"
 )
 
 // kcmControllers runs every default controller except those that talk to a
@@ -29,7 +31,7 @@ func (b *Bed) startComponents(c *Cluster) error {
 		return err
 	}
 
-	if c.kcm, err = b.procs.start(c.Name, "kube-controller-manager", filepath.Join(b.binDir, "kube-controller-manager"), []string{
+	if c.kcm, err = b.procs.start(c.Name, "kube-controller-manager", filepath.Join(b.binDir, "kube-controller-manager"), withFlags([]string{
 		"--kubeconfig=" + kcmKC,
 		"--authentication-kubeconfig=" + kcmKC,
 		"--authorization-kubeconfig=" + kcmKC,
@@ -51,7 +53,7 @@ func (b *Bed) startComponents(c *Cluster) error {
 		// "default" ServiceAccount).
 		"--kube-api-qps=200",
 		"--kube-api-burst=400",
-	}); err != nil {
+	}, c.spec.ControllerManagerFlags)); err != nil {
 		return err
 	}
 	if c.scheduler, err = b.procs.start(c.Name, "kube-scheduler", filepath.Join(b.binDir, "kube-scheduler"), []string{
@@ -76,4 +78,17 @@ func (b *Bed) startComponents(c *Cluster) error {
 		return err
 	}
 	return nil
+}
+
+// withFlags appends extra flags to base; an extra flag replaces a base flag
+// of the same name.
+func withFlags(base, extra []string) []string {
+	out := make([]string, 0, len(base)+len(extra))
+	for _, f := range base {
+		name, _, _ := strings.Cut(f, "=")
+		if !slices.ContainsFunc(extra, func(e string) bool { return strings.HasPrefix(e, name+"=") || e == name }) {
+			out = append(out, f)
+		}
+	}
+	return append(out, extra...)
 }

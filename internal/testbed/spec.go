@@ -38,6 +38,12 @@ type ClusterSpec struct {
 	// Flags the bed must own (addresses, ports, etcd, service range) and
 	// --enable-aggregator-routing are rejected.
 	APIServerFlags []string
+	// ControllerManagerFlags are extra kube-controller-manager flags
+	// ("--name=value"), appended last; a --controllers given here replaces
+	// the bed's list (e.g. "--controllers=*,-serviceaccount-token,..." for a
+	// cluster whose token controller does not run). Flags that would open a
+	// port or swap the bed's identity and keys are rejected.
+	ControllerManagerFlags []string
 	// RestrictedUser also writes a context "<name>-restricted" whose user is a
 	// static token bound by RBAC only to get/list pods in namespace default.
 	RestrictedUser bool
@@ -103,6 +109,14 @@ var ownedFlags = map[string]string{
 	"--service-account-signing-key-file": "the bed owns the PKI",
 }
 
+// ownedKCMFlags are kube-controller-manager flags ControllerManagerFlags may
+// not set: the bed's addresses, ports, identities and keys.
+var ownedKCMFlags = map[string]bool{
+	"--kubeconfig": true, "--authentication-kubeconfig": true, "--authorization-kubeconfig": true,
+	"--bind-address": true, "--secure-port": true, "--service-account-private-key-file": true,
+	"--root-ca-file": true, "--cluster-signing-cert-file": true, "--cluster-signing-key-file": true,
+}
+
 // normalized returns a copy of specs with defaults filled in, or an error that
 // names the offending cluster. It needs no binaries and touches no files.
 func normalized(specs []ClusterSpec) ([]ClusterSpec, error) {
@@ -165,6 +179,13 @@ func normalized(specs []ClusterSpec) ([]ClusterSpec, error) {
 			u, err := url.Parse(s.ServerAddress)
 			if err != nil || u.Scheme != "https" || u.Host == "" {
 				return nil, fmt.Errorf("testbed: %s: ServerAddress %q is not an https:// URL with a host", label, s.ServerAddress)
+			}
+		}
+		s.ControllerManagerFlags = append([]string(nil), s.ControllerManagerFlags...)
+		for _, f := range s.ControllerManagerFlags {
+			name, _, _ := strings.Cut(f, "=")
+			if !strings.HasPrefix(f, "--") || ownedKCMFlags[name] {
+				return nil, fmt.Errorf("testbed: %s: ControllerManagerFlags entry %q: give --name=value, not one of the bed's own (addresses, ports, kubeconfigs, keys)", label, f)
 			}
 		}
 		for _, f := range s.APIServerFlags {

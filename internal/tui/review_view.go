@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -86,17 +87,22 @@ func (m reviewModel) content() []string {
 	add(st.Title.Render("Mesh "+cfg.MeshID) + st.Subtle.Render(" · ") + string(cfg.Model) +
 		st.Subtle.Render(" · ") + "Istio " + cfg.TagOrVersion() + st.Subtle.Render(" · ") +
 		plural(len(cfg.Clusters), "cluster") + st.Subtle.Render(" · ") + plural(m.stepCount(), "step"))
-	for _, l := range m.settings() {
-		addWrapped("  "+l, "    ")
-	}
 	if m.planErr != nil {
+		// The reason comes first: it is what the screen is about now.
 		add("")
 		add(st.Fail.Render(GlyphFail) + " The mesh config is not complete, so there is no plan yet:")
 		for _, l := range strings.Split(m.planErr.Error(), "\n") {
 			addWrapped("  "+l, "    ")
 		}
 		add(st.Subtle.Render("esc goes back to fix it."))
+		add("")
+		for _, l := range m.settings() {
+			addWrapped("  "+l, "    ")
+		}
 		return lines
+	}
+	for _, l := range m.settings() {
+		addWrapped("  "+l, "    ")
 	}
 	for i := range cfg.Clusters {
 		cl := &cfg.Clusters[i]
@@ -128,14 +134,7 @@ func (m reviewModel) content() []string {
 func (m reviewModel) settings() []string {
 	cfg := m.s.cfg
 	st := m.styles
-	charts := cfg.Istio.Charts.Source
-	switch charts {
-	case mesh.ChartsRepo:
-		charts += " " + cfg.Istio.Charts.RepoURL
-	case mesh.ChartsPath:
-		charts += " " + cfg.Istio.Charts.Path
-	}
-	out := []string{st.Subtle.Render("images ") + cfg.Istio.Hub + ":" + cfg.TagOrVersion() + st.Subtle.Render(" · charts ") + charts}
+	out := []string{st.Subtle.Render("images ") + cfg.Istio.Hub + ":" + cfg.TagOrVersion(), install.ChartsFact(cfg)}
 	mtls := cfg.Security.MTLS
 	if mtls == mesh.MTLSStrict {
 		mtls += st.Subtle.Render(": sidecars accept mutual TLS only")

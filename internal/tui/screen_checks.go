@@ -125,7 +125,7 @@ func (m checksModel) start() (checksModel, tea.Cmd) {
 	for _, c := range cfg.Clusters {
 		m.clusters = append(m.clusters, c.Context)
 	}
-	plan, err := checks.ForMesh(cfg, m.s.clients, checks.MeshOptions{AllowLoopbackServers: m.s.allowLoopback})
+	plan, err := checks.ForMesh(cfg, m.s.clients, m.s.checkOptions())
 	if err != nil {
 		m.planErr = err
 		return m.scroll(), nil
@@ -268,7 +268,7 @@ func (m checksModel) key(msg tea.KeyPressMsg) (screenModel, tea.Cmd) {
 	case key.Matches(msg, k.Ack):
 		return m.accept()
 	case key.Matches(msg, k.Loopback):
-		m.s.allowLoopback = true
+		m.s.allowLoopback, m.s.loopbackByKey = true, true
 		m, cmd := m.start()
 		return m, tea.Batch(cmd, status("Loopback API server addresses accepted (clusters on this machine only): the checks run again and report them as a warning."))
 	case key.Matches(msg, k.Details):

@@ -342,6 +342,10 @@ func TestChecksLoopbackAcceptedWithL(t *testing.T) {
 	if c.Keys().Loopback.Enabled() {
 		t.Error("L is still offered after accepting loopback servers")
 	}
+	// The new run's warning names where the choice was made: L, not a flag.
+	if o := c.s.checkOptions(); !o.AllowLoopbackServers || o.LoopbackAcceptedBy != loopbackByL {
+		t.Errorf("check options after L: %+v", o)
+	}
 	stale := checksEvent(t, m, "mesh/api-server-address", "", steps.Failed, "stale", "")
 	stale.id = old
 	m = update(t, m, stale)
@@ -349,7 +353,7 @@ func TestChecksLoopbackAcceptedWithL(t *testing.T) {
 		t.Errorf("address cell = %q after L: the old run's event was shown", got)
 	}
 	warn := checksEvent(t, m, "mesh/api-server-address", "", steps.Warned,
-		"loopback API server addresses accepted because --allow-loopback-servers is set (sandbox/test only; no real remote cluster can reach them)", "set the address")
+		"loopback API server addresses accepted because "+loopbackByL+" (sandbox/test only; no real remote cluster can reach them)", "set the address")
 	m = update(t, m, warn)
 	m = checksPassRest(t, m)
 	m = update(t, m, checksDone(m))

@@ -65,6 +65,8 @@ func TestReviewRemoteAndSettings(t *testing.T) {
 		"networks 2",
 		"east-west gateways 2, Service type LoadBalancer",
 		GlyphWarn + " loopback API server addresses accepted",
+		// An engine fact: which chart release the values were verified against.
+		"charts: embedded Istio 1.31.0; values verified against this release",
 	} {
 		if !strings.Contains(v, want) {
 			t.Errorf("review lacks %q:\n%s", want, v)

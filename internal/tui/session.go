@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
@@ -50,6 +51,9 @@ type session struct {
 	// (clusters on this machine); the checks screen sets it on request and
 	// the install reports it.
 	allowLoopback bool
+	// loopbackByKey says allowLoopback came from pressing L on the checks
+	// screen, not from --allow-loopback-servers: the warning says which.
+	loopbackByKey bool
 	// checks is the last complete run of the prerequisite checks.
 	checks *steps.Summary
 	// acked are the warnings acknowledged on the checks screen, by step ref.
@@ -119,4 +123,17 @@ func buildClients(l kube.Loader, contexts []kube.Context) tea.Cmd {
 		}
 		return clientsReadyMsg{clients: out}
 	}
+}
+
+// loopbackByL is how the checks word a loopback acceptance made with L.
+const loopbackByL = "L was pressed on the checks screen"
+
+// checkOptions are the choices of a check run made in the wizard: the
+// loopback acceptance, worded for where it was made (flag or L key).
+func (s *session) checkOptions() checks.MeshOptions {
+	o := checks.MeshOptions{AllowLoopbackServers: s.allowLoopback}
+	if s.loopbackByKey {
+		o.LoopbackAcceptedBy = loopbackByL
+	}
+	return o
 }
