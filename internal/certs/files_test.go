@@ -346,7 +346,7 @@ func TestLoadCapsFileSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err := Load(dir, []string{"east"})
-	if err == nil || !strings.Contains(err.Error(), RootCertFile) || !strings.Contains(err.Error(), "larger than 1024 KiB") {
-		t.Fatalf("Load = %v, want an error naming %s and the 1024 KiB limit", err, RootCertFile)
+	if err == nil || !strings.Contains(err.Error(), RootCertFile) || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Fatalf("Load = %v, want an error naming %s and the 1 MiB limit", err, RootCertFile)
 	}
 }

@@ -11,8 +11,8 @@ import (
 // the file and the limit, instead of reading until memory runs out.
 func TestLoadCapsTheFileSize(t *testing.T) {
 	_, err := Load("/dev/zero")
-	if err == nil || !strings.Contains(err.Error(), "/dev/zero") || !strings.Contains(err.Error(), "larger than 1024 KiB") {
-		t.Fatalf("Load(/dev/zero) = %v, want an error naming the file and the 1024 KiB limit", err)
+	if err == nil || !strings.Contains(err.Error(), "/dev/zero") || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Fatalf("Load(/dev/zero) = %v, want an error naming the file and the 1 MiB limit", err)
 	}
 }
 

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/meshwiz/meshwiz/internal/input"
 )
 
 // Parse reads a mesh file strictly: an unknown or repeated field, a value of
@@ -84,17 +85,13 @@ func Load(path string) (*Config, error) {
 // readCapped reads at most MaxFileBytes of path; a longer file (or a device
 // such as /dev/zero) is an error naming the file and the limit.
 func readCapped(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	data, err := input.ReadFile(path, MaxFileBytes, "mesh file")
+	var big *input.TooLargeError
+	switch {
+	case errors.As(err, &big):
+		return nil, fmt.Errorf("%w: a mesh file is a short YAML document (see examples/)", err)
+	case err != nil:
 		return nil, fmt.Errorf("reading mesh file: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading mesh file %s: %w", path, err)
-	}
-	if len(data) > MaxFileBytes {
-		return nil, fmt.Errorf("mesh file %s is larger than %d KiB: a mesh file is a short YAML document (see examples/)", path, MaxFileBytes>>10)
 	}
 	return data, nil
 }
