@@ -39,3 +39,17 @@ go vet -race ./...  # -race: its compiled dependencies are the ones go test -rac
 
 echo "== go test -race ./..." >&2
 go test -race -timeout 25m "$@" ./...
+
+# --- fuzz (issue 13): every parser of outside input runs briefly under the
+# fuzzer (its seed corpus already ran above as ordinary tests). A fuzz run
+# starts no test bed. FUZZTIME overrides the per-target time.
+echo "== fuzz" >&2
+FUZZTIME=${FUZZTIME:-4s}
+for target in \
+	./internal/mesh:FuzzParse ./internal/mesh:FuzzFlagValues \
+	./internal/certs:FuzzPEM \
+	./internal/kube:FuzzKubeconfig ./internal/kube:FuzzRedactURL \
+	./internal/teardown:FuzzParseInclude; do
+	go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$FUZZTIME" "${target%%:*}"
+done
+

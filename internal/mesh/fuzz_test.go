@@ -1,6 +1,7 @@
 package mesh
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,30 @@ func FuzzParse(f *testing.F) {
 		c.Default()
 		if err := c.Validate(); err != nil && len(err.Error()) > 64<<10 {
 			t.Fatalf("a Validate error of %d bytes", len(err.Error()))
+		}
+	})
+}
+
+// FuzzFlagValues feeds the rules behind --server and --name (and the mesh
+// file's clusters[].server and clusters[].name) arbitrary values: they never
+// panic, an accepted server is an https:// URL without a password, and an
+// error never echoes more than a bounded part of the value.
+func FuzzFlagValues(f *testing.F) {
+	for _, seed := range []string{"https://10.0.0.1:6443", "http://x", "https://u:p@h", "east", "Kubernetes", "", "https://", "https://[::1", strings.Repeat("a", 10000)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if err := CheckServer(s); err == nil {
+			if u, perr := url.Parse(s); perr != nil || u.Scheme != "https" || u.Hostname() == "" || u.User != nil {
+				t.Fatalf("CheckServer accepted %q", s)
+			}
+		} else if len(err.Error()) > 4*maxEcho+200 {
+			t.Fatalf("CheckServer(%d bytes) error of %d bytes", len(s), len(err.Error()))
+		}
+		if err := CheckName(s); err == nil && (len(s) > maxLabel || strings.EqualFold(s, reservedName)) {
+			t.Fatalf("CheckName accepted %q", s)
+		} else if err != nil && len(err.Error()) > 4*maxEcho+400 {
+			t.Fatalf("CheckName(%d bytes) error of %d bytes", len(s), len(err.Error()))
 		}
 	})
 }
