@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/meshwiz/meshwiz/internal/checks"
+	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -18,6 +19,7 @@ type checkOptions struct {
 	perNetwork    bool
 	sameNetwork   bool
 	skip          []string
+	skipFatal     bool
 	names         []string // context=name
 	servers       []string // context=url
 	istioVersion  string
@@ -48,6 +50,7 @@ Exit status: 0 when nothing failed (warnings allowed), 3 when a check failed,
 	f.BoolVar(&o.perNetwork, "network-per-cluster", false, "every cluster has its own network (CIDR overlap is informational)")
 	f.BoolVar(&o.sameNetwork, "same-network", false, "all clusters share one network (the default: CIDR overlap is fatal)")
 	f.StringArrayVar(&o.skip, "skip", nil, "check ID to skip; repeatable")
+	f.BoolVar(&o.skipFatal, "skip-fatal", false, "acknowledge that --skip names fatal checks (refused otherwise; reported in the output)")
 	f.StringArrayVar(&o.names, "name", nil, "mesh cluster name for a context, as CONTEXT=NAME (default: derived from the context name)")
 	f.StringArrayVar(&o.servers, "server", nil, "API server URL other clusters will use for a context, as CONTEXT=URL (default: the kubeconfig's)")
 	f.StringVar(&o.istioVersion, "istio-version", checks.DefaultIstioVersion, "Istio minor version to check against")
@@ -73,15 +76,24 @@ func pairs(flag string, values, contexts []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, v := range values {
 		k, val, ok := strings.Cut(v, "=")
+		if ok {
+			v = k + "=" + kube.RedactURL(val) // shown in errors: never a password
+		}
 		if !ok || k == "" || val == "" {
-			return nil, usagef("--%s %q: want CONTEXT=VALUE", flag, v)
+			return nil, usagef("--%s %q: want CONTEXT=VALUE", flag, kube.Truncate(v, 120))
+		}
+		if _, dup := out[k]; dup {
+			return nil, usagef("--%s is given twice for context %q: give one value", flag, kube.Truncate(k, 80))
+		}
+		if err := checkPair(flag, val); err != nil {
+			return nil, usagef("--%s %q: %v", flag, kube.Truncate(v, 120), err)
 		}
 		found := false
 		for _, c := range contexts {
 			found = found || c == k
 		}
 		if !found {
-			return nil, usagef("--%s %q: context %q is not selected (selected: %s)", flag, v, k, strings.Join(contexts, ", "))
+			return nil, usagef("--%s %q: context %q is not selected (selected: %s)", flag, kube.Truncate(v, 120), kube.Truncate(k, 80), strings.Join(contexts, ", "))
 		}
 		out[k] = val
 	}
@@ -104,7 +116,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) 
 	if err != nil {
 		return err
 	}
-	opts := checks.Options{MultiNetwork: o.perNetwork, IstioVersion: o.istioVersion, Skip: o.skip, AllowLoopbackServers: o.allowLoopback}
+	opts := checks.Options{MultiNetwork: o.perNetwork, IstioVersion: o.istioVersion, Skip: o.skip, SkipFatal: o.skipFatal, AllowLoopbackServers: o.allowLoopback}
 	l := g.loader()
 	for _, c := range contexts {
 		client, err := l.NewClient(c)
@@ -125,6 +137,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) 
 	if err != nil {
 		return usageError{err}
 	}
+	warnSkippedFatal(s, o.skip, o.perNetwork)
 	var observe steps.Observer
 	if o.output == "text" && isTerminal(s.Err) {
 		observe = steps.LineObserver(s.Err)
@@ -148,6 +161,25 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) 
 		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d check(s) failed", sum.Count(steps.Failed))}
 	}
 	return nil
+}
+
+// checkPair validates the value of a CONTEXT=VALUE flag with the mesh
+// config's rule for the same field.
+func checkPair(flag, val string) error {
+	switch flag {
+	case "server":
+		return mesh.CheckServer(val)
+	case "name":
+		return mesh.CheckName(val)
+	}
+	return nil
+}
+
+// warnSkippedFatal says on stderr, visibly, which fatal checks are skipped.
+func warnSkippedFatal(s streams, skip []string, multiNetwork bool) {
+	if fatal := checks.SkippedFatal(skip, multiNetwork); len(fatal) > 0 {
+		fmt.Fprintf(s.Err, "WARNING: fatal checks skipped with --skip-fatal: %s; nothing guards against what they check.\n", strings.Join(fatal, ", "))
+	}
 }
 
 // colorOK reports whether w is a terminal and NO_COLOR is unset.

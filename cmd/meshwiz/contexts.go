@@ -38,6 +38,9 @@ server URL, and probe each one concurrently with the kubeconfig's credentials.`,
 			if err := checkOutput(out); err != nil {
 				return err
 			}
+			if timeout <= 0 {
+				return usagef("--timeout %s: want a positive duration such as 5s", timeout)
+			}
 			l := g.loader()
 			all, err := l.Contexts()
 			if err != nil {
@@ -55,6 +58,9 @@ server URL, and probe each one concurrently with the kubeconfig's credentials.`,
 				}
 			}
 			rows := probeAll(cmd, l, selected, timeout)
+			if cmd.Context().Err() != nil {
+				return errAborted // nothing half-probed is printed as if it were a result
+			}
 			if out == "json" {
 				enc := json.NewEncoder(s.Out)
 				enc.SetIndent("", "  ")
@@ -65,11 +71,12 @@ server URL, and probe each one concurrently with the kubeconfig's credentials.`,
 		},
 	}
 	outputFlag(cmd, &out)
-	cmd.Flags().DurationVar(&timeout, "timeout", kube.DefaultProbeTimeout, "how long to wait for each API server")
+	cmd.Flags().DurationVar(&timeout, "timeout", kube.DefaultProbeTimeout, "how long to wait for each API server, its exec credential plugin included")
 	return cmd
 }
 
-// probeAll probes every context concurrently; the result keeps the input order.
+// probeAll probes every context concurrently (kube.Probe bounds how many at
+// once); the result keeps the input order.
 func probeAll(cmd *cobra.Command, l kube.Loader, ctxs []kube.Context, timeout time.Duration) []contextRow {
 	rows := make([]contextRow, len(ctxs))
 	var wg sync.WaitGroup

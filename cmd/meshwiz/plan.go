@@ -88,6 +88,9 @@ func runPlan(g *globalOptions, o *planOptions, s streams) error {
 	if err != nil {
 		return err
 	}
+	if err := install.Preflight(cfg, 0); err != nil {
+		return usageError{fmt.Errorf("%s:\n%w", o.config, err)}
+	}
 	pcs, err := planned(cfg)
 	if err != nil {
 		return err

@@ -29,6 +29,22 @@ type globalOptions struct {
 
 func (g *globalOptions) loader() kube.Loader { return kube.Loader{Kubeconfig: g.kubeconfig} }
 
+// validate refuses a context selected twice: the same cluster cannot be
+// checked, installed or removed twice in one plan.
+func (g *globalOptions) validate() error {
+	seen := map[string]bool{}
+	for _, c := range g.contexts {
+		if c == "" {
+			return usagef("--context needs a context name")
+		}
+		if seen[c] {
+			return usagef("--context %q is given twice: name each cluster once", kube.Truncate(c, 80))
+		}
+		seen[c] = true
+	}
+	return nil
+}
+
 var errAborted = tui.ErrAborted
 
 // run executes meshwiz with args and returns the process exit code.
@@ -71,7 +87,7 @@ Run it without arguments in a terminal for the guided wizard.`,
 			if err := cmd.ValidateFlagGroups(); err != nil {
 				return usageError{err}
 			}
-			return nil
+			return g.validate()
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !isTerminal(s.In) || !isTerminal(s.Out) {

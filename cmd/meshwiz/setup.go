@@ -23,6 +23,7 @@ type setupOptions struct {
 	yes           bool
 	allowLoopback bool
 	skip          []string
+	skipFatal     bool
 	output        string
 	keyBits       int
 	dryRun        bool
@@ -50,6 +51,7 @@ left undone.`,
 	f.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
 	f.BoolVar(&o.allowLoopback, "allow-loopback-servers", false, "accept loopback API server addresses in remote secrets (sandbox clusters on this machine only); reported as a warning")
 	f.StringArrayVar(&o.skip, "skip-check", nil, "prerequisite check ID to skip; repeatable")
+	f.BoolVar(&o.skipFatal, "skip-fatal", false, "acknowledge that --skip-check names fatal checks (refused otherwise; reported in the output)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "stop after the prerequisite checks and the plan: change nothing")
 	f.IntVar(&o.keyBits, "ca-key-size", certs.DefaultKeyBits, "RSA key size of generated CA keys (Istio's convention is 4096)")
 	return cmd
@@ -104,6 +106,9 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	if err != nil {
 		return err
 	}
+	if err := install.Preflight(cfg, o.keyBits); err != nil {
+		return usageError{fmt.Errorf("%s:\n%w", o.config, err)}
+	}
 	if !o.yes && !o.dryRun && !isTerminal(s.In) {
 		return usagef("setup changes %d clusters: pass --yes to confirm without a terminal", len(cfg.Clusters))
 	}
@@ -124,10 +129,11 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	}
 
 	fmt.Fprintf(s.Err, "Checking %d clusters before touching anything...\n", len(cfg.Clusters))
-	checkPlan, err := checks.ForMesh(cfg, clients, checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip})
+	checkPlan, err := checks.ForMesh(cfg, clients, checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip, SkipFatal: o.skipFatal})
 	if err != nil {
-		return usageError{err}
+		return usageError{errors.New(strings.ReplaceAll(err.Error(), "--skip ", "--skip-check "))}
 	}
+	warnSkippedFatal(s, o.skip, cfg.MultiNetwork())
 	sum, err := steps.Run(ctx, checkPlan, nil)
 	if err != nil {
 		return err
@@ -141,7 +147,11 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 		}
 		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d prerequisite check(s) failed: nothing was applied", sum.Count(steps.Failed))}
 	}
-	fmt.Fprintf(s.Err, "All prerequisite checks passed (%s).\n", steps.SummaryLine(sum))
+	if fatal := checks.SkippedFatal(o.skip, cfg.MultiNetwork()); len(fatal) > 0 {
+		fmt.Fprintf(s.Err, "Prerequisite checks passed, but %d fatal checks were skipped (%s).\n", len(fatal), steps.SummaryLine(sum))
+	} else {
+		fmt.Fprintf(s.Err, "All prerequisite checks passed (%s).\n", steps.SummaryLine(sum))
+	}
 
 	preview, err := planned(cfg)
 	if err != nil {

@@ -153,4 +153,7 @@ func TestSetup(t *testing.T) {
 	if !strings.Contains(r.out, "release istiod is up to date") || !strings.Contains(r.errOut, "reusing the mesh CA") {
 		t.Errorf("second setup: %s\n%s", r.out, r.errOut)
 	}
+
+	// On this one real install: no command's output holds a secret.
+	noSecretsInOutputs(t, b, cfg, caDir)
 }

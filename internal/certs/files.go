@@ -134,7 +134,7 @@ func layout(dir string, r *Root, inters []*Intermediate) ([]fileSpec, []string, 
 // content is an error. An identical key file that others can read is
 // tightened to 0600.
 func onDisk(f *fileSpec) (bool, error) {
-	old, err := os.ReadFile(f.path)
+	old, err := readFile(f.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, nil
@@ -216,7 +216,7 @@ func writeNew(f fileSpec) error {
 
 // readOptional reads path; a missing file is (nil, false, nil).
 func readOptional(path string) ([]byte, bool, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -227,7 +227,7 @@ func readOptional(path string) ([]byte, bool, error) {
 // must match it. Errors name the file.
 func LoadRoot(dir string) (*Root, error) {
 	certPath := filepath.Join(dir, RootCertFile)
-	certPEM, err := os.ReadFile(certPath)
+	certPEM, err := readFile(certPath)
 	if err != nil {
 		return nil, fmt.Errorf("load root CA: %w", err)
 	}
@@ -301,7 +301,7 @@ func loadIntermediate(dir, cluster string) (*Intermediate, error) {
 		{RootCertFile, &i.RootCertPEM, func(b []byte) error { _, err := parseCerts(b); return err }},
 	} {
 		path := filepath.Join(dir, cluster, f.name)
-		data, err := os.ReadFile(path)
+		data, err := readFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("cluster %q: %w", cluster, err)
 		}

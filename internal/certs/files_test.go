@@ -337,3 +337,16 @@ func TestEnsureDirFinishesInterruptedRuns(t *testing.T) {
 		}
 	})
 }
+
+// A CA file linked to /dev/zero (or any huge file) is refused with its name
+// and the limit, instead of being read until memory runs out.
+func TestLoadCapsFileSize(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, RootCertFile)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Load(dir, []string{"east"})
+	if err == nil || !strings.Contains(err.Error(), RootCertFile) || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Fatalf("Load = %v, want an error naming %s and the 1 MiB limit", err, RootCertFile)
+	}
+}

@@ -15,6 +15,8 @@ type MeshOptions struct {
 	LoopbackAcceptedBy string
 	// Skip lists check IDs not to run.
 	Skip []string
+	// SkipFatal acknowledges that Skip names fatal checks (Options.SkipFatal).
+	SkipFatal bool
 }
 
 // ForMesh is the prerequisite plan for a defaulted, valid mesh config:
@@ -22,7 +24,7 @@ type MeshOptions struct {
 // checks screen shows. clients holds one bundle per context of cfg.
 func ForMesh(cfg *mesh.Config, clients map[string]*kube.Client, o MeshOptions) ([]steps.Step, error) {
 	opts := Options{MultiNetwork: cfg.MultiNetwork(), IstioVersion: cfg.Istio.Version,
-		AllowLoopbackServers: o.AllowLoopbackServers, LoopbackAcceptedBy: o.LoopbackAcceptedBy, Skip: o.Skip}
+		AllowLoopbackServers: o.AllowLoopbackServers, LoopbackAcceptedBy: o.LoopbackAcceptedBy, Skip: o.Skip, SkipFatal: o.SkipFatal}
 	for _, cl := range cfg.Clusters {
 		opts.Clusters = append(opts.Clusters, Cluster{Client: clients[cl.Context], Name: cl.Name, Network: cl.Network, Server: cl.Server})
 	}

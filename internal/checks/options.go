@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
 // DefaultIstioVersion is the Istio minor line meshwiz installs.
@@ -69,6 +70,10 @@ type Options struct {
 	IstioVersion string
 	// Skip lists check IDs to report as skipped without running them.
 	Skip []string
+	// SkipFatal acknowledges that Skip names fatal checks (the install can
+	// then break in ways the checks exist to prevent); without it, skipping
+	// a fatal check is refused.
+	SkipFatal bool
 	// AllowLoopbackServers knowingly accepts API server addresses on loopback
 	// (the sandbox and the test bed, where every cluster is on this machine).
 	// The check still reports the address, as a warning.
@@ -105,6 +110,35 @@ func (o Options) support() (Support, error) {
 	return Support{}, fmt.Errorf("Istio version %q is not one meshwiz knows (known: %s)", v, strings.Join(known, ", "))
 }
 
+// FatalIDs lists the checks that are fatal: with multiNetwork, the CIDR
+// overlap checks are informational instead.
+func FatalIDs(multiNetwork bool) []string {
+	var ids []string
+	for _, d := range perCluster {
+		if d.severity == steps.Fatal {
+			ids = append(ids, d.id)
+		}
+	}
+	for _, d := range crossCluster {
+		if d.severity == steps.Fatal || (d.topology && !multiNetwork) {
+			ids = append(ids, d.id)
+		}
+	}
+	return ids
+}
+
+// SkippedFatal returns the fatal checks that skip names, in skip's order.
+func SkippedFatal(skip []string, multiNetwork bool) []string {
+	fatal := FatalIDs(multiNetwork)
+	var out []string
+	for _, s := range skip {
+		if slices.Contains(fatal, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // IDs lists every check ID, per-cluster first, for --skip validation and docs.
 func IDs() []string {
 	var ids []string
@@ -117,6 +151,13 @@ func IDs() []string {
 	return ids
 }
 
+// SkipFatalError refuses to skip fatal checks without the acknowledgement.
+type SkipFatalError struct{ IDs []string }
+
+func (e *SkipFatalError) Error() string {
+	return fmt.Sprintf("--skip %s: fatal checks guard against a broken mesh; pass --skip-fatal as well to skip them anyway", strings.Join(e.IDs, ", "))
+}
+
 func (o Options) validate() error {
 	if len(o.Clusters) == 0 {
 		return fmt.Errorf("no clusters selected: pass --context for each cluster")
@@ -126,6 +167,9 @@ func (o Options) validate() error {
 		if !slices.Contains(ids, s) {
 			return fmt.Errorf("--skip %q is not a check ID (known: %s)", s, strings.Join(ids, ", "))
 		}
+	}
+	if fatal := SkippedFatal(o.Skip, o.MultiNetwork); len(fatal) > 0 && !o.SkipFatal {
+		return &SkipFatalError{IDs: fatal}
 	}
 	for i, c := range o.Clusters {
 		if c.Client == nil {

@@ -86,6 +86,9 @@ func Plan(opts Options) ([]steps.Step, error) {
 func (p *plan) skippable(id string, run func(context.Context) (steps.Result, error)) func(context.Context, func(string)) (steps.Result, error) {
 	return func(ctx context.Context, _ func(string)) (steps.Result, error) {
 		if slices.Contains(p.opts.Skip, id) {
+			if slices.Contains(SkippedFatal([]string{id}, p.opts.MultiNetwork), id) {
+				return steps.Result{}, steps.Skip("FATAL check skipped with --skip %s --skip-fatal: nothing guards against what it checks", id)
+			}
 			return steps.Result{}, steps.Skip("skipped with --skip %s", id)
 		}
 		return run(ctx)

@@ -2,7 +2,6 @@ package install
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/mesh"
@@ -22,30 +21,26 @@ func (e *CAError) Unwrap() error { return e.Err }
 // generate; private keys 0600). It returns them by cluster name and one line
 // saying what it did, with the root's fingerprint.
 func PrepareCerts(cfg *mesh.Config, keyBits int) (map[string]*certs.Intermediate, string, error) {
-	names := make([]string, len(cfg.Clusters))
-	for i, cl := range cfg.Clusters {
-		names[i] = cl.Name
-	}
 	var root *certs.Root
 	var inters []*certs.Intermediate
 	var msg string
 	switch cfg.Security.CA.Mode {
 	case "existing":
 		var err error
-		if root, inters, err = certs.Load(cfg.Security.CA.Dir, names); err != nil {
+		if root, inters, err = loadExisting(cfg); err != nil {
 			return nil, "", &CAError{err}
-		}
-		for _, in := range inters {
-			if err := root.Verify(in, time.Now()); err != nil {
-				if _, warn := err.(*certs.ExpiryWarning); !warn {
-					return nil, "", &CAError{fmt.Errorf("security.ca: %w", err)}
-				}
-			}
 		}
 		msg = "using the existing CA in " + cfg.Security.CA.Dir
 	default:
+		names := make([]string, len(cfg.Clusters))
+		for i, cl := range cfg.Clusters {
+			names[i] = cl.Name
+		}
 		var generated bool
 		var err error
+		if err := writableDir(cfg.Security.CA.Dir); err != nil {
+			return nil, "", &CAError{fmt.Errorf("security.ca.dir: %w", err)}
+		}
 		if root, inters, generated, err = certs.EnsureDir(cfg.Security.CA.Dir, names, certs.Options{KeyBits: keyBits}); err != nil {
 			return nil, "", err
 		}

@@ -36,8 +36,11 @@ const (
 type Client struct {
 	// Context is the kubeconfig context name; every error names it.
 	Context string
-	// Server is the API server URL from the kubeconfig.
+	// Server is the API server URL from the kubeconfig, user information
+	// redacted (RedactURL).
 	Server string
+	// Cluster and User are the kubeconfig entries the context names.
+	Cluster, User string
 	// Config is the REST config (a copy: safe to modify).
 	Config *rest.Config
 	// Kube is the typed clientset.
@@ -77,7 +80,7 @@ func (l Loader) NewClient(contextName string) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := l.restConfig(kc.Name)
+	cfg, err := l.restConfig(kc)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +119,9 @@ func newClient(l Loader, kc Context, cfg *rest.Config) (*Client, error) {
 	}
 	return &Client{
 		Context:   kc.Name,
-		Server:    kc.Server,
+		Server:    RedactURL(kc.Server),
+		Cluster:   kc.Cluster,
+		User:      kc.User,
 		Config:    cfg,
 		Kube:      cs,
 		Dynamic:   dyn,
@@ -126,12 +131,44 @@ func newClient(l Loader, kc Context, cfg *rest.Config) (*Client, error) {
 	}, nil
 }
 
-func (l Loader) restConfig(contextName string) (*rest.Config, error) {
-	cfg, err := l.ClientConfig(contextName, "").ClientConfig()
+func (l Loader) restConfig(kc Context) (*rest.Config, error) {
+	if err := l.checkEntries(kc); err != nil {
+		return nil, err
+	}
+	cfg, err := l.ClientConfig(kc.Name, "").ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("context %q: %w", contextName, err)
+		return nil, fmt.Errorf("context %q: %w", kc.Name, err)
+	}
+	if err := useExecPlugin(cfg, kc.User); err != nil {
+		return nil, fmt.Errorf("context %q: users[%s].user.exec: %w", kc.Name, kc.User, err)
 	}
 	return cfg, nil
+}
+
+// checkEntries names the kubeconfig entry a context refers to but the file
+// lacks (clientcmd would say "try setting KUBERNETES_MASTER").
+func (l Loader) checkEntries(kc Context) error {
+	raw, err := l.RawConfig()
+	if err != nil {
+		return err
+	}
+	missing := func(kind, name, field string) error {
+		return &ConfigError{Reason: ReasonMissingEntry,
+			Msg:  fmt.Sprintf("context %q names %s %q, which the kubeconfig does not define", kc.Name, kind, Truncate(name, 80)),
+			Hint: fmt.Sprintf("add a %ss[] entry named %q to the kubeconfig, or fix contexts[%s].context.%s", kind, Truncate(name, 80), kc.Name, field)}
+	}
+	if _, ok := raw.Clusters[kc.Cluster]; !ok {
+		return missing("cluster", kc.Cluster, "cluster")
+	}
+	if _, ok := raw.AuthInfos[kc.User]; !ok && kc.User != "" {
+		return missing("user", kc.User, "user")
+	}
+	if raw.Clusters[kc.Cluster].Server == "" {
+		return &ConfigError{Reason: ReasonInvalidConfig,
+			Msg:  fmt.Sprintf("context %q: cluster %q has no server", kc.Name, kc.Cluster),
+			Hint: fmt.Sprintf("set clusters[%s].cluster.server to the API server's https:// URL", kc.Cluster)}
+	}
+	return nil
 }
 
 // ServerVersion asks the API server for its version, bounded by timeout.
@@ -141,10 +178,10 @@ func (c *Client) ServerVersion(ctx context.Context, timeout time.Duration) (*ver
 	var v version.Info
 	body, err := c.Kube.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
-		return nil, &ContextError{Context: c.Context, Server: c.Server, Op: "reading server version", Err: err}
+		return nil, &ContextError{Context: c.Context, Server: c.Server, Cluster: c.Cluster, Op: "reading server version", Err: err}
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
-		return nil, &ContextError{Context: c.Context, Server: c.Server, Op: "decoding server version", Err: err}
+		return nil, &ContextError{Context: c.Context, Server: c.Server, Cluster: c.Cluster, Op: "decoding server version", Err: err}
 	}
 	return &v, nil
 }

@@ -66,66 +66,73 @@ func (l Loader) Files() []string {
 	return l.rules().GetLoadingPrecedence()
 }
 
-// RawConfig loads and merges the kubeconfig files.
+// RawConfig loads and merges the kubeconfig files. The files are read once
+// per version (name, size, modification time) per process; the result is
+// shared and must not be modified.
 func (l Loader) RawConfig() (*clientcmdapi.Config, error) {
-	cfg, err := l.rules().Load()
-	if err != nil {
-		return nil, fmt.Errorf("loading kubeconfig %s: %w", strings.Join(l.Files(), ":"), err)
-	}
-	if len(cfg.Contexts) == 0 {
-		if clientcmdapi.IsConfigEmpty(cfg) {
-			return nil, fmt.Errorf("%w (looked in %s)", ErrNoKubeconfig, strings.Join(l.Files(), ":"))
-		}
-		return nil, fmt.Errorf("kubeconfig %s defines no contexts", strings.Join(l.Files(), ":"))
-	}
-	return cfg, nil
+	ld := l.load()
+	return ld.raw, ld.err
 }
 
 // Contexts lists every context of the merged kubeconfig, sorted by name.
+// Server URLs have their user information redacted (RedactURL).
 func (l Loader) Contexts() ([]Context, error) {
-	cfg, err := l.RawConfig()
-	if err != nil {
-		return nil, err
+	ld := l.load()
+	if ld.err != nil {
+		return nil, ld.err
 	}
-	out := make([]Context, 0, len(cfg.Contexts))
-	for name, kc := range cfg.Contexts {
-		c := Context{Name: name, Cluster: kc.Cluster, User: kc.AuthInfo, Namespace: kc.Namespace, Current: name == cfg.CurrentContext}
-		if cl, ok := cfg.Clusters[kc.Cluster]; ok {
-			c.Server = cl.Server
-			c.TLSServerName = cl.TLSServerName
-		}
-		out = append(out, c)
-	}
-	slices.SortFunc(out, func(a, b Context) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
+	return slices.Clone(ld.contexts), nil
 }
 
 // Context returns the named context, or the current context when name is
 // empty. The error lists the available contexts.
 func (l Loader) Context(name string) (Context, error) {
-	all, err := l.Contexts()
-	if err != nil {
-		return Context{}, err
-	}
-	for _, c := range all {
-		if (name == "" && c.Current) || (name != "" && c.Name == name) {
-			return c, nil
-		}
-	}
-	names := make([]string, len(all))
-	for i, c := range all {
-		names[i] = c.Name
+	ld := l.load()
+	if ld.err != nil {
+		return Context{}, ld.err
 	}
 	if name == "" {
-		return Context{}, fmt.Errorf("kubeconfig has no current-context: pass --context (available: %s)", strings.Join(names, ", "))
+		name = ld.raw.CurrentContext
+		if _, ok := ld.byName[name]; !ok {
+			return Context{}, fmt.Errorf("kubeconfig has no current-context: pass --context (available: %s)", available(ld.contexts))
+		}
 	}
-	return Context{}, fmt.Errorf("context %q not found in kubeconfig %s (available: %s)", name, strings.Join(l.Files(), ":"), strings.Join(names, ", "))
+	if i, ok := ld.byName[name]; ok {
+		return ld.contexts[i], nil
+	}
+	return Context{}, fmt.Errorf("context %q not found in kubeconfig %s (available: %s)", Truncate(name, 80), strings.Join(l.Files(), ":"), available(ld.contexts))
+}
+
+// available lists context names for an error message, at most 20 of them.
+func available(cs []Context) string {
+	const most = 20
+	names := make([]string, 0, min(len(cs), most))
+	for i, c := range cs {
+		if i == most {
+			return strings.Join(names, ", ") + fmt.Sprintf(", … and %d more", len(cs)-most)
+		}
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // ClientConfig returns the clientcmd.ClientConfig for a context (empty: the
 // current one), with an optional namespace override.
 func (l Loader) ClientConfig(contextName, namespace string) clientcmd.ClientConfig {
+	if ld := l.load(); ld.err == nil {
+		return l.clientConfig(ld, contextName, namespace)
+	}
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: contextName}
 	overrides.Context.Namespace = namespace
 	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(l.rules(), overrides)
+}
+
+// Truncate shortens s to at most n runes for an error message, saying how
+// much was left out.
+func Truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + fmt.Sprintf("… (%d more characters)", len(r)-n)
 }

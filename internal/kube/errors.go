@@ -28,16 +28,37 @@ const (
 	ReasonUnauthorized  Reason = "unauthorized"
 	ReasonForbidden     Reason = "forbidden"
 	ReasonExecPlugin    Reason = "exec-plugin"
+	ReasonExecFailed    Reason = "exec-plugin-failed"
+	ReasonExecTimeout   Reason = "exec-plugin-timeout"
+	ReasonPlainHTTP     Reason = "tls-plain-http"
 	ReasonCanceled      Reason = "canceled"
 	ReasonUnclassified  Reason = "error"
 	ReasonInvalidConfig Reason = "invalid-config"
+	ReasonMissingEntry  Reason = "missing-entry"
+	ReasonNoContexts    Reason = "no-contexts"
 )
+
+// Reasons lists every Reason a probe or a command reports, for the docs.
+var Reasons = []Reason{ReasonDNS, ReasonRefused, ReasonTimeout, ReasonUnknownCA, ReasonTLSHostname, ReasonTLS,
+	ReasonPlainHTTP, ReasonUnauthorized, ReasonForbidden, ReasonExecPlugin, ReasonExecFailed, ReasonExecTimeout,
+	ReasonInvalidConfig, ReasonMissingEntry, ReasonNoContexts, ReasonCanceled, ReasonUnclassified}
+
+// ConfigError is a problem in the kubeconfig itself: its message and hint
+// name the kubeconfig entry to fix.
+type ConfigError struct {
+	Reason Reason
+	Msg    string
+	Hint   string
+}
+
+func (e *ConfigError) Error() string { return e.Msg }
 
 // ContextError is an error about one kube context. Its message names the
 // context and the server, and explains the cause in plain words.
 type ContextError struct {
 	Context string
 	Server  string
+	Cluster string // the kubeconfig clusters[] entry, when known
 	Op      string
 	Err     error
 }
@@ -46,7 +67,7 @@ func (e *ContextError) Error() string {
 	_, explain, _ := Classify(e.Err)
 	where := fmt.Sprintf("context %q", e.Context)
 	if e.Server != "" {
-		where += " (" + e.Server + ")"
+		where += " (" + RedactURL(e.Server) + ")"
 	}
 	return fmt.Sprintf("%s: %s: %s", where, e.Op, explain)
 }
@@ -58,7 +79,13 @@ func (e *ContextError) Unwrap() error { return e.Err }
 func (e *ContextError) Reason() Reason { r, _, _ := Classify(e.Err); return r }
 
 // Hint returns what the operator should do about the error.
-func (e *ContextError) Hint() string { _, _, h := Classify(e.Err); return h }
+func (e *ContextError) Hint() string {
+	_, _, h := Classify(e.Err)
+	if e.Cluster != "" {
+		h = strings.ReplaceAll(h, "clusters[]", "clusters["+e.Cluster+"]")
+	}
+	return h
+}
 
 // Classify tells apart the usual ways an API request fails. It returns the
 // reason, a one-line explanation (with the original error) and a hint.
@@ -71,7 +98,13 @@ func Classify(err error) (reason Reason, explanation, hint string) {
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var certErr x509.CertificateInvalidError
+	var cfgErr *ConfigError
+	var execErr *ExecError
 	switch {
+	case errors.As(err, &cfgErr):
+		return cfgErr.Reason, cfgErr.Msg, cfgErr.Hint
+	case errors.As(err, &execErr):
+		return execErr.reason(), execErr.Error(), execErr.hint()
 	case errors.Is(err, context.Canceled):
 		return ReasonCanceled, "canceled", ""
 	case strings.Contains(msg, "executable file not found") || (strings.Contains(msg, "exec: executable") && strings.Contains(msg, "not found")) || strings.Contains(msg, "exec plugin"):
@@ -89,6 +122,9 @@ func Classify(err error) (reason Reason, explanation, hint string) {
 	case errors.As(err, &hostErr):
 		return ReasonTLSHostname, "the server's certificate is not valid for the address used: " + msg,
 			"use an address the certificate names, or set tls-server-name in the kubeconfig"
+	case strings.Contains(msg, "server gave HTTP response to HTTPS client") || strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return ReasonPlainHTTP, "the server answers plain HTTP, not TLS: " + msg,
+			"the kubeconfig's clusters[].cluster.server says https:// but the port serves http://: fix the URL or the port (meshwiz needs TLS to the API server)"
 	case errors.As(err, &certErr):
 		return ReasonTLS, "the server's certificate is invalid: " + msg, "check the server's certificate and the kubeconfig's CA"
 	case apierrors.IsUnauthorized(err):

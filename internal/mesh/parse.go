@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/meshwiz/meshwiz/internal/input"
 )
 
 // Parse reads a mesh file strictly: an unknown or repeated field, a value of
@@ -41,26 +42,58 @@ func Parse(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("line %d: the file is %s, not a mesh (apiVersion: %s, kind: %s, clusters: …)", root.Line, nodeKind(root), APIVersion, Kind)
 	}
 	c := &Config{}
-	var p problems
+	var p parser
 	p.decode("", root, reflect.ValueOf(c).Elem())
 	p.header(c)
-	if err := errors.Join(p...); err != nil {
+	if p.overflow != nil { // the cause of the flood comes first
+		p.problems = append(problems{p.overflow}, p.problems...)
+	}
+	if err := p.join(); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
+// MaxFileBytes caps the size of a mesh file: a mesh of 100 clusters is
+// about 20 KB, and reading /dev/zero must fail with a message.
+const MaxFileBytes = 1 << 20
+
+// maxNodes caps how many YAML values Parse visits, aliases expanded: a few
+// kilobytes of nested aliases would otherwise expand to billions.
+const maxNodes = 100_000
+
+// parser decodes one file, counting the values it visits.
+type parser struct {
+	problems
+	visited  int
+	overflow error
+}
+
 // Load reads and parses the mesh file at path. Errors name the file.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading mesh file: %w", err)
+		return nil, err
 	}
 	c, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+// readCapped reads at most MaxFileBytes of path; a longer file (or a device
+// such as /dev/zero) is an error naming the file and the limit.
+func readCapped(path string) ([]byte, error) {
+	data, err := input.ReadFile(path, MaxFileBytes, "mesh file")
+	var big *input.TooLargeError
+	switch {
+	case errors.As(err, &big):
+		return nil, fmt.Errorf("%w: a mesh file is a short YAML document (see examples/)", err)
+	case err != nil:
+		return nil, fmt.Errorf("reading mesh file: %w", err)
+	}
+	return data, nil
 }
 
 // Marshal writes c as YAML, fields in the order of the package comment and
@@ -98,7 +131,14 @@ func plain(n *yaml.Node) {
 
 // decode sets v from n, reporting every mismatch under the field's path.
 // The Config type holds only strings, structs and slices.
-func (p *problems) decode(path string, n *yaml.Node, v reflect.Value) {
+func (p *parser) decode(path string, n *yaml.Node, v reflect.Value) {
+	if p.visited++; p.visited > maxNodes {
+		if p.overflow == nil {
+			p.overflow = &FieldError{Field: truncate(path), Problem: fmt.Sprintf("is where the file exceeds %d values (YAML aliases expanded); the rest is not read", maxNodes),
+				Fix: "write the mesh without aliases (&name / *name)"}
+		}
+		return
+	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -110,7 +150,7 @@ func (p *problems) decode(path string, n *yaml.Node, v reflect.Value) {
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
 			fix := "write a single value"
 			if n.Kind == yaml.ScalarNode {
-				fix = fmt.Sprintf("quote it: %s %q", keyPrefix(path), n.Value)
+				fix = fmt.Sprintf("quote it: %s %q", keyPrefix(path), truncate(n.Value))
 			}
 			p.wrongType(path, n, "a string", fix)
 			return
@@ -137,7 +177,7 @@ func (p *problems) decode(path string, n *yaml.Node, v reflect.Value) {
 	}
 }
 
-func (p *problems) decodeStruct(path string, n *yaml.Node, v reflect.Value) {
+func (p *parser) decodeStruct(path string, n *yaml.Node, v reflect.Value) {
 	names := fieldNames(v.Type())
 	lines := map[string]int{}
 	for k := 0; k+1 < len(n.Content); k += 2 {
@@ -145,6 +185,10 @@ func (p *problems) decodeStruct(path string, n *yaml.Node, v reflect.Value) {
 		field := key.Value
 		if path != "" {
 			field = path + "." + key.Value
+		}
+		if key.Kind != yaml.ScalarNode {
+			p.add(path, fmt.Sprintf("has %s as a key, on line %d", nodeKind(key), key.Line), "keys are plain field names")
+			continue
 		}
 		if line, dup := lines[key.Value]; dup {
 			p.add(field, fmt.Sprintf("is set twice, on lines %d and %d", line, key.Line), "keep one")
@@ -160,7 +204,7 @@ func (p *problems) decodeStruct(path string, n *yaml.Node, v reflect.Value) {
 	}
 }
 
-func (p *problems) wrongType(path string, n *yaml.Node, want, fix string) {
+func (p *parser) wrongType(path string, n *yaml.Node, want, fix string) {
 	p.add(path, fmt.Sprintf("is %s, not %s, on line %d", nodeKind(n), want, n.Line), "%s", fix)
 }
 
@@ -198,13 +242,13 @@ func nodeKind(n *yaml.Node) string {
 	}
 	switch n.Tag {
 	case "!!str":
-		return fmt.Sprintf("the string %q", n.Value)
+		return fmt.Sprintf("the string %q", truncate(n.Value))
 	case "!!int", "!!float":
-		return "the number " + n.Value
+		return "the number " + truncate(n.Value)
 	case "!!bool":
-		return "the boolean " + n.Value
+		return "the boolean " + truncate(n.Value)
 	}
-	return fmt.Sprintf("the %s %s", strings.TrimPrefix(n.Tag, "!!"), n.Value)
+	return fmt.Sprintf("the %s %s", truncate(strings.TrimPrefix(n.Tag, "!!")), truncate(n.Value))
 }
 
 // suggest names the known field closest to an unknown one.

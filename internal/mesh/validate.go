@@ -55,7 +55,40 @@ func FieldErrors(err error) []*FieldError {
 type problems []error
 
 func (p *problems) add(field, problem, fix string, args ...any) {
-	*p = append(*p, &FieldError{Field: field, Problem: problem, Fix: fmt.Sprintf(fix, args...)})
+	*p = append(*p, &FieldError{Field: truncate(field), Problem: truncateText(problem), Fix: truncateText(fmt.Sprintf(fix, args...))})
+}
+
+// maxProblems is how many problems one error lists; the rest are counted.
+const maxProblems = 20
+
+// join returns the problems as one error (nil when there are none), at
+// most maxProblems of them, then "… and N more problems".
+func (p problems) join() error {
+	if len(p) <= maxProblems {
+		return errors.Join(p...)
+	}
+	out := slices.Clone(p[:maxProblems])
+	return errors.Join(append(out, fmt.Errorf("… and %d more problems", len(p)-maxProblems))...)
+}
+
+// maxEcho is how many characters of a value a message repeats.
+const maxEcho = 100
+
+// truncate shortens a value echoed in a message to maxEcho characters.
+func truncate(s string) string {
+	r := []rune(s)
+	if len(r) <= maxEcho {
+		return s
+	}
+	return string(r[:maxEcho]) + fmt.Sprintf("…(%d more characters)", len(r)-maxEcho)
+}
+
+// truncateText caps a whole message (it may hold several echoed values).
+func truncateText(s string) string {
+	if len(s) <= 8*maxEcho {
+		return s
+	}
+	return strings.ToValidUTF8(s[:8*maxEcho], "") + fmt.Sprintf("…(%d more bytes)", len(s)-8*maxEcho)
 }
 
 // Validate reports every problem in c at once, joined with errors.Join; each
@@ -67,7 +100,7 @@ func (c *Config) Validate() error {
 	if c.MeshID == "" {
 		p.add("meshID", "is empty", "set meshID: %s; it must be the same in every cluster", DefaultMeshID)
 	} else if msgs := meshIDProblems(c.MeshID); len(msgs) > 0 {
-		p.add("meshID", fmt.Sprintf("%q is not a valid mesh ID: %s", c.MeshID, strings.Join(msgs, "; ")),
+		p.add("meshID", fmt.Sprintf("%q is not a valid mesh ID: %s", truncate(c.MeshID), strings.Join(msgs, "; ")),
 			"use lower case letters, digits, '-' and '.', e.g. %s", DefaultMeshID)
 	}
 	if c.Model != MultiPrimary && c.Model != PrimaryRemote {
@@ -77,7 +110,7 @@ func (c *Config) Validate() error {
 	p.clusters(c)
 	p.security(&c.Security)
 	p.gateway(c)
-	return errors.Join(p...)
+	return p.join()
 }
 
 // header checks apiVersion and kind; Parse checks them too.

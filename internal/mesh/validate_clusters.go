@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -41,9 +40,8 @@ func (p *problems) clusters(c *Config) {
 		p.network(f("network"), cl.Network)
 		p.role(c, cl, f, primaryNames)
 		if cl.Server != "" {
-			if u, err := url.Parse(cl.Server); err != nil || u.Scheme != "https" || u.Host == "" {
-				p.add(f("server"), fmt.Sprintf("%q is not an https:// URL", cl.Server),
-					"use the API server address the other clusters reach, e.g. https://192.0.2.10:6443")
+			if err := CheckServer(cl.Server); err != nil {
+				p.add(f("server"), err.Error(), "use the API server address the other clusters reach, e.g. https://192.0.2.10:6443")
 			}
 		}
 		p.ips(f("externalIPs"), cl.ExternalIPs)

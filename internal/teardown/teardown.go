@@ -40,8 +40,11 @@ package teardown
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
 )
@@ -153,21 +156,40 @@ var kindAliases = map[string]string{
 // ParseInclude reads KIND/NAME (a cluster-scoped object) or
 // KIND/NAMESPACE/NAME.
 func ParseInclude(s string) (Include, error) {
+	shown := s
+	if len(shown) > 120 {
+		shown = strings.ToValidUTF8(shown[:120], "") + "…"
+	}
+	bad := func(why string) (Include, error) {
+		return Include{}, fmt.Errorf("--include %q: %s: want KIND/NAME for a cluster-scoped object or KIND/NAMESPACE/NAME (e.g. configmap/istio-system/my-config)", shown, why)
+	}
 	parts := strings.Split(s, "/")
-	for _, p := range parts {
-		if strings.TrimSpace(p) == "" {
-			parts = nil
-			break
-		}
+	var in Include
+	switch {
+	case len(s) > 512:
+		return bad("too long")
+	case len(parts) == 2:
+		in = Include{Kind: parts[0], Name: parts[1]}
+	case len(parts) == 3:
+		in = Include{Kind: parts[0], Namespace: parts[1], Name: parts[2]}
+	default:
+		return bad("not 2 or 3 parts")
 	}
-	switch len(parts) {
-	case 2:
-		return Include{Kind: parts[0], Name: parts[1]}, nil
-	case 3:
-		return Include{Kind: parts[0], Namespace: parts[1], Name: parts[2]}, nil
+	if !kindRE.MatchString(in.Kind) {
+		return bad("the kind is not a resource name")
 	}
-	return Include{}, fmt.Errorf("--include %q: want KIND/NAME for a cluster-scoped object or KIND/NAMESPACE/NAME (e.g. configmap/istio-system/my-config)", s)
+	if len(parts) == 3 && len(validation.IsDNS1123Label(in.Namespace)) > 0 {
+		return bad("the namespace is not a namespace name")
+	}
+	if in.Name == "" || len(in.Name) > 253 || in.Name == "." || in.Name == ".." || strings.ContainsAny(in.Name, "% \t\n") {
+		return bad("the name is not an object name")
+	}
+	return in, nil
 }
+
+// kindRE matches a kind or resource name as kubectl takes it (configmap,
+// ConfigMaps, gateways.networking.istio.io).
+var kindRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9.-]{0,252}$`)
 
 // matches reports whether the include names an object of kind in namespace ns.
 func (i Include) matches(kind, ns, name string) bool {

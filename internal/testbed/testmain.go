@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -31,8 +32,23 @@ func Shared() *Bed { return shared.Load() }
 // the bed cannot start, it prints the reason and exits 1. When tests fail,
 // the component logs are kept and their directory is printed. Without
 // opts.Logf, progress goes to stderr (shown by go test -v or on failure).
+// A fuzz run (-test.fuzz set; run it with -run '^$') starts no bed.
 func Main(m *testing.M, opts Options) {
+	if fuzzing() {
+		// A fuzz run (go test -run '^$' -fuzz F) exercises parsers only:
+		// starting clusters for it would cost more than the run.
+		os.Exit(m.Run())
+	}
 	os.Exit(runMain(m, opts))
+}
+
+// fuzzing reports whether the test binary was asked to fuzz (-test.fuzz).
+func fuzzing() bool {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	f := flag.Lookup("test.fuzz")
+	return f != nil && f.Value.String() != ""
 }
 
 func runMain(m *testing.M, opts Options) int {
