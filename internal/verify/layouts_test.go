@@ -17,6 +17,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/sample"
 	"github.com/meshwiz/meshwiz/internal/steps"
+	"github.com/meshwiz/meshwiz/internal/teardown"
 	"github.com/meshwiz/meshwiz/internal/testbed"
 	"github.com/meshwiz/meshwiz/internal/testbed/xdsproxy"
 	"github.com/meshwiz/meshwiz/internal/verify"
@@ -87,29 +88,129 @@ func gatewayAddr(t *testing.T, c *kube.Client) string {
 	return svc.Status.LoadBalancer.Ingress[0].IP
 }
 
-// TestLayoutsProvenByRealIstiod sets up two layouts at once on the bed
-// (multi-primary on two networks: east+west; primary-remote on one network:
-// hub+spoke), runs the real istiod for every primary, deploys the sample and
-// checks what istiod syncs and what a proxy in each cluster gets; then breaks
-// each layout in the ways verify must explain.
-func TestLayoutsProvenByRealIstiod(t *testing.T) {
-	bed := testbed.Shared()
-	mp := newLayout(t, mesh.MultiPrimary, true, nil, "east", "west")
-	pr := newLayout(t, mesh.PrimaryRemote, false, nil, "hub", "spoke")
-	errs := make(chan error, 2)
-	for _, l := range []*layout{mp, pr} {
+// prove runs verify against the layout and a fake sidecar in every cluster:
+// every primary's istiod has synced every other cluster, and a proxy in each
+// cluster (served by its own or its primary's istiod) gets the sample's
+// endpoints of every cluster: pod IPs on its own network, the other
+// network's east-west gateway on 15443 otherwise.
+func prove(t *testing.T, l *layout, ists map[string]*testbed.Istiod, ips map[string][]string) steps.Summary {
+	t.Helper()
+	addrs := map[string]string{}
+	for _, cl := range l.cfg.Clusters {
+		if cl.Role == mesh.Primary {
+			addrs[cl.Context] = ists[cl.Context].HTTPAddr
+		}
+	}
+	sum := runVerify(t, l, addrs, 90*time.Second)
+	if sum.Failed() {
+		t.Fatalf("verify failed:\n%s", describe(sum))
+	}
+	for _, p := range l.cfg.Clusters {
+		e := event(sum, verify.IDIstiod, p.Context)
+		if p.Role != mesh.Primary {
+			if e.Status != steps.Skipped {
+				t.Errorf("the remote %s's istiod step: %s %s", p.Name, e.Status, e.Message)
+			}
+			continue
+		}
+		for _, o := range l.cfg.Clusters {
+			if o.Name != p.Name && !strings.Contains(e.Message, o.Name+" (synced)") {
+				t.Errorf("istiod in %s does not report %s synced: %s", p.Name, o.Name, e.Message)
+			}
+		}
+	}
+	if m, ok := event(sum, verify.IDMesh, "").Details.(*verify.Matrix); !ok || !m.Healthy() {
+		t.Errorf("matrix: %+v", event(sum, verify.IDMesh, "").Details)
+	}
+	gw := map[string]string{}
+	for i, cl := range l.cfg.Clusters {
+		if l.cfg.MultiNetwork() {
+			gw[cl.Name] = gatewayAddr(t, l.clients[i])
+		}
+	}
+	for _, from := range l.cfg.Clusters {
+		serving := from.Name
+		if from.Role != mesh.Primary {
+			serving = from.Primary
+		}
+		var want []string
+		for _, to := range l.cfg.Clusters {
+			if to.Network == from.Network {
+				want = append(want, ips[to.Name][0]+":5000")
+			} else {
+				want = append(want, gw[to.Name]+":15443")
+			}
+		}
+		endpointsOf(t, ists[serving], from.Name, from.Network, want)
+	}
+	return sum
+}
+
+// startIstiods starts the real istiod of every primary of the layouts.
+func startIstiods(t *testing.T, ls ...*layout) map[string]*testbed.Istiod {
+	ists := map[string]*testbed.Istiod{}
+	for _, l := range ls {
+		for _, cl := range l.cfg.Clusters {
+			if cl.Role == mesh.Primary {
+				ists[cl.Name] = testbed.IstiodForTest(t, testbed.Shared(), cl.Context, testbed.IstiodOptions{Env: istiodEnv})
+			}
+		}
+	}
+	return ists
+}
+
+func stopIstiods(t *testing.T, ists map[string]*testbed.Istiod) {
+	for name, ist := range ists {
+		if err := ist.Stop(); err != nil {
+			t.Errorf("stopping istiod of %s: %v", name, err)
+		}
+	}
+}
+
+// setupAll sets the layouts up concurrently (they use distinct clusters).
+func setupAll(t *testing.T, ls ...*layout) {
+	t.Helper()
+	errs := make(chan error, len(ls))
+	for _, l := range ls {
 		go func() { errs <- l.setup(t.Context()) }()
 	}
-	for range 2 {
+	for range ls {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
 	}
+}
 
-	ists := map[string]*testbed.Istiod{}
-	for _, name := range []string{"east", "west", "hub"} {
-		ists[name] = testbed.IstiodForTest(t, bed, name, testbed.IstiodOptions{Env: istiodEnv})
+// teardownAll removes what meshwiz installed in the clusters, with meshwiz's teardown engine.
+func teardownAll(t *testing.T, ls ...*layout) {
+	t.Helper()
+	var clients []*kube.Client
+	for _, l := range ls {
+		clients = append(clients, l.clients...)
 	}
+	inv, err := teardown.Discover(t.Context(), teardown.Options{Clients: clients})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := teardown.Plan(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := steps.Run(t.Context(), plan, nil)
+	if err != nil || sum.Failed() {
+		t.Fatalf("teardown: %v\n%s", err, describe(sum))
+	}
+}
+
+// TestLayoutsProvenByRealIstiod proves the five layouts with the real istiod,
+// two at a time on the bed's four clusters: (1) multi-primary on two networks
+// (east, west) and primary-remote on one network (hub, spoke), with the
+// negative cases verify must explain; (2) multi-primary on one network and
+// primary-remote on two networks; (3) primary-remote with two primaries
+// (hub with its remote spoke, and east). Each is set up through the engine
+// and torn down with meshwiz's teardown before the next.
+func TestLayoutsProvenByRealIstiod(t *testing.T) {
+	bed := testbed.Shared()
 	ips := map[string][]string{}
 	for name, version := range map[string]string{"east": "v1", "west": "v2", "hub": "v1", "spoke": "v2"} {
 		got, err := sample.Deploy(t.Context(), bed.Cluster(name).Clientset(), version)
@@ -118,47 +219,14 @@ func TestLayoutsProvenByRealIstiod(t *testing.T) {
 		}
 		ips[name] = got
 	}
-	addrs := map[string]string{}
-	for name, ist := range ists {
-		addrs[name] = ist.HTTPAddr
-	}
 
-	t.Run("multi-primary two networks", func(t *testing.T) {
-		sum := runVerify(t, mp, addrs, 90*time.Second)
-		if sum.Failed() {
-			t.Fatalf("verify failed:\n%s", describe(sum))
-		}
-		for _, p := range []string{"east", "west"} {
-			if e := event(sum, verify.IDIstiod, p); !strings.Contains(e.Message, "(synced)") {
-				t.Errorf("istiod in %s: %s", p, e.Message)
-			}
-		}
-		gw := map[string]string{"east": gatewayAddr(t, mp.clients[0]), "west": gatewayAddr(t, mp.clients[1])}
-		m := event(sum, verify.IDMesh, "").Details.(*verify.Matrix)
-		if m.Cells[0][1] != "gateway "+gw["west"]+":15443" || m.Cells[1][0] != "gateway "+gw["east"]+":15443" {
-			t.Errorf("matrix %v, want gateways %v", m.Cells, gw)
-		}
-		// What a sidecar really receives: local pod IPs, the other network's gateway.
-		endpointsOf(t, ists["east"], "east", "net-east", []string{ips["east"][0] + ":5000", gw["west"] + ":15443"})
-		endpointsOf(t, ists["west"], "west", "net-west", []string{ips["west"][0] + ":5000", gw["east"] + ":15443"})
-	})
-
-	t.Run("primary-remote one network", func(t *testing.T) {
-		sum := runVerify(t, pr, addrs, 90*time.Second)
-		if sum.Failed() {
-			t.Fatalf("verify failed:\n%s", describe(sum))
-		}
-		if e := event(sum, verify.IDIstiod, "spoke"); e.Status != steps.Skipped {
-			t.Errorf("the remote's istiod step: %s %s", e.Status, e.Message)
-		}
-		m := event(sum, verify.IDMesh, "").Details.(*verify.Matrix)
-		if m.Cells[0][1] != "direct" || m.Cells[1][0] != "direct" {
-			t.Errorf("matrix %v", m.Cells)
-		}
-		want := []string{ips["hub"][0] + ":5000", ips["spoke"][0] + ":5000"}
-		endpointsOf(t, ists["hub"], "hub", "", want)
-		endpointsOf(t, ists["hub"], "spoke", "", want) // the remote's proxies are served by hub's istiod
-	})
+	mp := newLayout(t, mesh.MultiPrimary, true, nil, "east", "west")
+	pr := newLayout(t, mesh.PrimaryRemote, false, nil, "hub", "spoke")
+	setupAll(t, mp, pr)
+	ists := startIstiods(t, mp, pr)
+	addrs := map[string]string{"east": ists["east"].HTTPAddr, "west": ists["west"].HTTPAddr, "hub": ists["hub"].HTTPAddr}
+	t.Run("multi-primary two networks", func(t *testing.T) { prove(t, mp, ists, ips) })
+	t.Run("primary-remote one network", func(t *testing.T) { prove(t, pr, ists, ips) })
 
 	t.Run("remote secret with a dead server", func(t *testing.T) {
 		restore := rewriteRemoteSecret(t, mp.clients[0], "west", "https://127.0.0.1:1")
@@ -204,6 +272,26 @@ func TestLayoutsProvenByRealIstiod(t *testing.T) {
 			t.Errorf("verify did not report the primary that reads nobody:\n%s", describe(sum))
 		}
 	})
+
+	stopIstiods(t, ists)
+	teardownAll(t, mp, pr)
+	mp1 := newLayout(t, mesh.MultiPrimary, false, nil, "east", "west")
+	pr2 := newLayout(t, mesh.PrimaryRemote, true, nil, "hub", "spoke")
+	setupAll(t, mp1, pr2)
+	ists = startIstiods(t, mp1, pr2)
+	t.Run("multi-primary one network", func(t *testing.T) { prove(t, mp1, ists, ips) })
+	t.Run("primary-remote two networks", func(t *testing.T) { prove(t, pr2, ists, ips) })
+
+	stopIstiods(t, ists)
+	teardownAll(t, mp1, pr2)
+	two := newLayout(t, mesh.PrimaryRemote, false, func(cfg *mesh.Config) {
+		cfg.Clusters[0].Role = mesh.Primary
+		cfg.Clusters[1].Role, cfg.Clusters[1].Primary = mesh.Remote, "hub"
+		cfg.Clusters[2].Role = mesh.Primary
+	}, "hub", "spoke", "east")
+	setupAll(t, two)
+	ists = startIstiods(t, two)
+	t.Run("primary-remote with two primaries", func(t *testing.T) { prove(t, two, ists, ips) })
 }
 
 func ptr(s string) *string { return &s }
