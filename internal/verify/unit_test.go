@@ -157,3 +157,38 @@ func TestPortForwardGoesThroughTheAPIServer(t *testing.T) {
 		t.Errorf("no pod: %v", err)
 	}
 }
+
+func TestEndpointProblemsNameClusterAndReason(t *testing.T) {
+	const host = "helloworld.sample.svc.cluster.local"
+	mk := func(name, network string) *Cluster {
+		return &Cluster{Context: name, Name: name, Network: network, Primary: true, Endpoints: map[string][]string{host: {"10.0.0.1"}}}
+	}
+	for _, tc := range []struct {
+		name   string
+		west   string // west's label
+		shard  Shard  // what east's istiod holds from west
+		gws    []Gateway
+		want   string // "" = no problem
+		hasWst bool
+	}{
+		{"all good", "n2", Shard{Cluster: "west", Network: "n2", Addresses: []string{"10.0.0.1"}}, []Gateway{{Network: "n1"}, {Network: "n2"}}, "", true},
+		{"not held", "n2", Shard{}, []Gateway{{Network: "n2"}}, "istiod in east holds no endpoints of " + host + " from west", false},
+		{"no network", "", Shard{Cluster: "west", Addresses: []string{"10.0.0.1"}}, nil, "from west carry no network", true},
+		{"label differs", "n2", Shard{Cluster: "west", Network: "n3", Addresses: []string{"10.0.0.1"}}, nil, `puts west's endpoints on network "n3"`, true},
+		{"no gateway", "n2", Shard{Cluster: "west", Network: "n2", Addresses: []string{"10.0.0.1"}}, nil, `no east-west gateway known for network "n2"`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			east, west := mk("east", "n1"), mk("west", tc.west)
+			ist := &Istiod{Gateways: tc.gws, Services: map[string][]Shard{host: {{Cluster: "east", Network: "n1", Addresses: []string{"10.0.0.1"}}}}}
+			if tc.hasWst {
+				ist.Services[host] = append(ist.Services[host], tc.shard)
+			}
+			v := &verifier{opts: Options{Services: []string{host}}, st: &state{clusters: map[string]*Cluster{"east": east, "west": west}},
+				clients: []*kube.Client{{Context: "east"}, {Context: "west"}}}
+			probs := strings.Join(v.endpointProblems(east, ist), "; ")
+			if tc.want == "" && probs != "" || tc.want != "" && !strings.Contains(probs, tc.want) {
+				t.Errorf("problems %q, want %q", probs, tc.want)
+			}
+		})
+	}
+}
