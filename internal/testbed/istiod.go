@@ -38,7 +38,7 @@ var istiodBin struct {
 // IstiodBinary returns the path of the real istiod (pilot-discovery) built
 // from the istio.io/istio version in meshwiz's go.mod: $MESHWIZ_ISTIOD_BIN if
 // set, otherwise the result of <repo root>/hack/testbed/build-istiod.sh (a
-// cached build; a cold one takes 10-25 minutes on 2 cores). The result is
+// cached build; a cold one took 28 minutes on a shared 2-core machine). The result is
 // remembered for the process.
 func IstiodBinary() (string, error) {
 	istiodBin.Lock()
