@@ -16,7 +16,7 @@ build:
 
 ## sandbox: start the sandbox clusters in the background and print the KUBECONFIG to export
 sandbox:
-	@go run ./hack/sandbox up --bin "$$(hack/testbed/build.sh | tail -n 1)"
+	@go run ./hack/sandbox up --bin "$$(hack/testbed/build.sh | tail -n 1)" --istiod-bin "$$(hack/testbed/build-istiod.sh | tail -n 1)"
 
 ## sandbox-down: stop the sandbox clusters
 sandbox-down:

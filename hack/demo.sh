@@ -9,9 +9,12 @@ GO=$(hack/ensure-go.sh)
 export PATH="$(dirname "$GO"):$PATH"
 MESHWIZ_TESTBED_BIN=$(hack/testbed/build.sh | tail -n 1)
 export MESHWIZ_TESTBED_BIN
+# The sandbox runs the real istiod wherever setup installs one (meshwiz verify).
+MESHWIZ_ISTIOD_BIN=$(hack/testbed/build-istiod.sh | tail -n 1)
+export MESHWIZ_ISTIOD_BIN
 
 echo "== sandbox clusters" >&2
-out=$(go run ./hack/sandbox up --bin "$MESHWIZ_TESTBED_BIN" | tee /dev/stderr)
+out=$(go run ./hack/sandbox up --bin "$MESHWIZ_TESTBED_BIN" --istiod-bin "$MESHWIZ_ISTIOD_BIN" | tee /dev/stderr)
 kubeconfig=$(printf '%s\n' "$out" | sed -n 's/^export KUBECONFIG=//p' | tail -n 1)
 [ -n "$kubeconfig" ] || { echo "demo: the sandbox did not report its KUBECONFIG" >&2; exit 1; }
 go build -o bin/meshwiz ./cmd/meshwiz

@@ -15,6 +15,12 @@ echo "== test-bed binaries" >&2
 MESHWIZ_TESTBED_BIN=$(hack/testbed/build.sh | tail -n 1)
 export MESHWIZ_TESTBED_BIN
 
+# issue 11: the real istiod (pilot-discovery) the integration tests run per
+# primary; built from the Go module proxy once, cached by version.
+echo "== istiod (pilot-discovery) for the test bed" >&2
+MESHWIZ_ISTIOD_BIN=$(hack/testbed/build-istiod.sh | tail -n 1)
+export MESHWIZ_ISTIOD_BIN
+
 echo "== tmux (the end-to-end test runs meshwiz in a tmux pane)" >&2
 if ! command -v tmux >/dev/null; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -44,7 +50,7 @@ go vet ./...
 # -race that costs 5-7x (istio-base alone: 3.2 s plain, 13-21 s with -race on
 # the same machine). Every other package - the engine (internal/steps), the
 # waits (internal/await), the checks, the wizard - runs with -race.
-helm_pkgs="internal/install internal/teardown internal/status cmd/meshwiz e2e"
+helm_pkgs="internal/install internal/teardown internal/status internal/verify cmd/meshwiz e2e"
 module=$(go list -m)
 race_pkgs=()
 plain_pkgs=()

@@ -111,6 +111,7 @@ Run it without arguments in a terminal for the guided wizard.`,
 		newPlanCmd(g, s),
 		newTeardownCmd(g),
 		newStatusCmd(g, s),
+		newVerifyCmd(g, s),
 		newContextsCmd(g, s),
 		newVersionCmd(s),
 	)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/status"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -40,37 +39,22 @@ func runStatus(cmd *cobra.Command, g *globalOptions, o *statusOptions, s streams
 	if err := checkOutput(o.output); err != nil {
 		return err
 	}
-	var contexts []string
-	if o.config != "" {
-		if len(g.contexts) > 0 {
-			return usagef("--config and --context both select clusters: use one")
-		}
-		cfg, err := loadMesh(g, o.config)
-		if err != nil {
-			return err
-		}
-		for _, cl := range cfg.Clusters {
-			contexts = append(contexts, cl.Context)
-		}
-	} else {
-		var err error
-		if contexts, err = selectedContexts(g); err != nil {
-			return err
-		}
-	}
-	var clients []*kube.Client
-	for _, c := range contexts {
-		client, err := g.loader().NewClient(c)
-		if err != nil {
-			return usageError{err}
-		}
-		clients = append(clients, client)
-	}
-	sum, err := steps.Run(cmd.Context(), status.Plan(clients), nil)
+	clients, _, err := selectClients(g, o.config)
 	if err != nil {
 		return err
 	}
-	if o.output == "json" {
+	return runReadOnlyPlan(cmd, s, o.output, status.Plan(clients), "status check")
+}
+
+// runReadOnlyPlan runs a plan of read-only steps (status, verify), renders it
+// as text or JSON and maps the result to check's exit codes: 3 when a step
+// failed, 130 when interrupted.
+func runReadOnlyPlan(cmd *cobra.Command, s streams, output string, plan []steps.Step, what string) error {
+	sum, err := steps.Run(cmd.Context(), plan, nil)
+	if err != nil {
+		return err
+	}
+	if output == "json" {
 		err = steps.RenderJSON(s.Out, sum)
 	} else {
 		err = steps.TextReport{Color: colorOK(s.Out)}.Render(s.Out, sum)
@@ -81,7 +65,7 @@ func runStatus(cmd *cobra.Command, g *globalOptions, o *statusOptions, s streams
 	case cmd.Context().Err() != nil:
 		return errAborted
 	case sum.Failed():
-		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d status check(s) failed", sum.Count(steps.Failed))}
+		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d %s(s) failed", sum.Count(steps.Failed), what)}
 	}
 	return nil
 }

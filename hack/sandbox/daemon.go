@@ -25,7 +25,7 @@ const upTimeout = 120 * time.Second
 var clusterNames = []string{"east", "west", "north"}
 
 // up starts the daemon unless it already runs, then waits for ready/failed.
-func up(dir string, n int, binDir string) error {
+func up(dir string, n int, binDir, istiodBin string) error {
 	if n < 1 || n > len(clusterNames) {
 		return fmt.Errorf("--clusters %d: use 1 to %d", n, len(clusterNames))
 	}
@@ -63,6 +63,11 @@ func up(dir string, n int, binDir string) error {
 			return err
 		}
 	}
+	if istiodBin == "" {
+		if istiodBin, err = testbed.IstiodBinary(); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -78,7 +83,7 @@ func up(dir string, n int, binDir string) error {
 		return err
 	}
 	defer logf.Close()
-	cmd := exec.Command(self, "serve", "--dir", dir, "--clusters", strconv.Itoa(n), "--bin", binDir)
+	cmd := exec.Command(self, "serve", "--dir", dir, "--clusters", strconv.Itoa(n), "--bin", binDir, "--istiod-bin", istiodBin)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -146,9 +151,10 @@ func printReady(dir string) error {
 	return nil
 }
 
-// serve is the daemon: it starts the bed, reports ready or failed, and stops
-// the bed on SIGTERM or SIGINT.
-func serve(dir string, n int, binDir string) error {
+// serve is the daemon: it starts the bed, reports ready or failed, runs the
+// real istiod wherever an istiod Deployment appears, and stops everything on
+// SIGTERM or SIGINT.
+func serve(dir string, n int, binDir, istiodBin string) error {
 	// Signals are caught from the start. While the bed starts, one cancels
 	// the start; afterwards, one stops the bed.
 	sigs := make(chan os.Signal, 1)
@@ -216,9 +222,17 @@ func serve(dir string, n int, binDir string) error {
 		return err
 	}
 	fmt.Printf("ready in %.1fs\n", time.Since(t0).Seconds())
+	ictx, stopIstiod := context.WithCancel(context.Background())
+	supervised := make(chan struct{})
+	go func() {
+		defer close(supervised)
+		superviseIstiod(ictx, bed, dir, istiodBin)
+	}()
 
 	sig := <-sigs
 	fmt.Printf("%v: stopping\n", sig)
+	stopIstiod()
+	<-supervised
 	_ = os.Remove(filepath.Join(dir, readyFile))
 	if err := bed.Stop(); err != nil {
 		return err

@@ -9,7 +9,9 @@
 // "up" builds or finds the binaries, re-executes itself as a detached daemon
 // ("serve") that starts the bed and keeps the fake load-balancer assigner
 // running, waits until the bed is ready and prints the KUBECONFIG line. It is
-// idempotent. "down" stops the daemon, kills any process still recorded in
+// idempotent. The daemon also runs the real istiod (pilot-discovery) as a
+// local process for every cluster where an istiod Deployment appears, and
+// stops it when the Deployment goes; "status" lists them. "down" stops the daemon, kills any process still recorded in
 // <dir>/pids and removes <dir>. Everything listens on and talks to loopback
 // only (see internal/testbed).
 package main
@@ -36,7 +38,7 @@ func main() {
 }
 
 func usage() error {
-	return errors.New("usage: sandbox up [--clusters N] [--dir DIR] | status [--dir DIR] | down [--dir DIR]")
+	return errors.New("usage: sandbox up [--clusters N] [--dir DIR] [--bin DIR] [--istiod-bin FILE] | status [--dir DIR] | down [--dir DIR]")
 }
 
 func run(args []string) error {
@@ -48,6 +50,7 @@ func run(args []string) error {
 	dir := fs.String("dir", filepath.Join(home, ".cache", "meshwiz", "sandbox"), "sandbox state directory")
 	clusters := fs.Int("clusters", 3, "number of clusters (1-3): east, west, north")
 	binDir := fs.String("bin", "", "bin directory with the test-bed binaries (default: build or reuse them)")
+	istiodBin := fs.String("istiod-bin", "", "the real istiod (pilot-discovery) binary (default: build or reuse it)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -60,9 +63,9 @@ func run(args []string) error {
 	}
 	switch args[0] {
 	case "up":
-		return up(d, *clusters, *binDir)
+		return up(d, *clusters, *binDir, *istiodBin)
 	case "serve":
-		return serve(d, *clusters, *binDir)
+		return serve(d, *clusters, *binDir, *istiodBin)
 	case "status":
 		return status(d)
 	case "down":

@@ -32,7 +32,11 @@ func status(dir string) error {
 	switch {
 	case alive && fileExists(filepath.Join(dir, readyFile)):
 		fmt.Printf("up (daemon pid %d)\n", pid)
-		return printReady(dir)
+		if err := printReady(dir); err != nil {
+			return err
+		}
+		printIstiods(dir)
+		return nil
 	case alive:
 		fmt.Printf("starting (daemon pid %d)\n", pid)
 	case fileExists(filepath.Join(dir, failedFile)):

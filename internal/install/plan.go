@@ -164,23 +164,23 @@ func (b *builder) gateway(cl *mesh.Cluster, helmStep, addrStep time.Duration, af
 		})
 }
 
-// readersOf lists the clusters whose remote secret goes into target: in
-// multi-primary every other cluster; in primary-remote a primary reads its
-// remotes.
+// readersOf lists the clusters whose remote secret goes into target: a
+// primary reads every other cluster, in both models (Istio's design: each
+// primary's istiod watches every cluster of the mesh; on a remote,
+// topology.istio.io/controlPlaneClusters only picks the primary that manages
+// it). Reading only its own remotes left a second primary blind to the
+// first primary and its remotes: a split mesh.
 func readersOf(cfg *mesh.Config, target *mesh.Cluster) []*mesh.Cluster {
 	if target.Role != mesh.Primary {
 		return nil
 	}
-	if cfg.Model == mesh.MultiPrimary {
-		var out []*mesh.Cluster
-		for i := range cfg.Clusters {
-			if cl := &cfg.Clusters[i]; cl.Name != target.Name {
-				out = append(out, cl)
-			}
+	var out []*mesh.Cluster
+	for i := range cfg.Clusters {
+		if cl := &cfg.Clusters[i]; cl.Name != target.Name {
+			out = append(out, cl)
 		}
-		return out
 	}
-	return cfg.RemotesOf(target.Name)
+	return out
 }
 
 // readSources maps each cluster name to the clusters that read it.

@@ -87,3 +87,42 @@ func TestPlanRejectsInvalidConfig(t *testing.T) {
 		t.Errorf("Plan accepted an invalid config: %v", err)
 	}
 }
+
+// TestPlanTwoPrimariesReadEveryCluster: in primary-remote with two primaries,
+// each primary's istiod reads every other cluster (the other primary and
+// every remote, whichever primary manages it); before, the second primary
+// read nobody and the mesh was split.
+func TestPlanTwoPrimariesReadEveryCluster(t *testing.T) {
+	cfg := &mesh.Config{APIVersion: mesh.APIVersion, Kind: mesh.Kind, Model: mesh.PrimaryRemote, Clusters: []mesh.Cluster{
+		{Context: "a", Name: "a", Role: mesh.Primary}, {Context: "b", Name: "b", Role: mesh.Remote, Primary: "a"},
+		{Context: "c", Name: "c", Role: mesh.Primary}}}
+	cfg.Security.CA.Dir = t.TempDir()
+	cfg.Default()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Plan(cfg, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := steps.Validate(plan); err != nil {
+		t.Fatal(err)
+	}
+	got := lanes(plan)
+	for cl, want := range map[string][]string{"a": {"b", "c"}, "c": {"a", "b"}, "b": nil} {
+		var reads []string
+		for _, id := range got[cl] {
+			if src, ok := strings.CutPrefix(id, IDRemoteSecret); ok {
+				reads = append(reads, src)
+			}
+		}
+		if !slices.Equal(reads, want) {
+			t.Errorf("istiod in %s reads %v, want %v", cl, reads, want)
+		}
+	}
+	for _, cl := range []string{"a", "b", "c"} {
+		if !slices.Contains(got[cl], IDReaderToken) {
+			t.Errorf("%s has no reader token although a primary reads it", cl)
+		}
+	}
+}

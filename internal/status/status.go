@@ -3,8 +3,9 @@
 // releases, istiod, the east-west gateway and its address, the remote
 // secrets (which clusters this cluster's istiod reads) and Istio webhooks
 // whose Service is gone; across the clusters, whether they form one mesh
-// (one mesh ID, every istiod reading every other selected cluster). It
-// changes nothing. `meshwiz status` renders the run like `meshwiz check`.
+// (one mesh ID, every istiod holding a remote secret for every other selected
+// cluster). That last step is an inference from objects: it says so and
+// points to `meshwiz verify`, which asks istiod itself. It changes nothing. `meshwiz status` renders the run like `meshwiz check`.
 package status
 
 import (
@@ -86,7 +87,7 @@ func Plan(clients []*kube.Client) []steps.Step {
 		add(IDWebhooks, "no Istio webhook points at a Service that is gone", "delete the stale webhook configuration (meshwiz teardown lists it) or reinstall istiod", webhooks)
 	}
 	if len(clients) > 1 {
-		plan = append(plan, steps.Step{ID: IDMesh, Title: "the clusters form one mesh", Hint: rerunSetup, Severity: steps.Error,
+		plan = append(plan, steps.Step{ID: IDMesh, Title: "the clusters look like one mesh (inferred from records and remote secrets)", Hint: rerunSetup, Severity: steps.Error,
 			After: all, Run: func(context.Context, func(string)) (steps.Result, error) { return oneMesh(st, clients) }})
 	}
 	return plan
@@ -240,7 +241,8 @@ func webhooks(ctx context.Context, c *kube.Client, _ *cluster) (steps.Result, er
 }
 
 // oneMesh checks, across the selected clusters, that the records name one
-// mesh and that every istiod reads every other selected cluster.
+// mesh and that every istiod has a remote secret for every other selected
+// cluster (an inference: whether istiod synced them is verify's job).
 func oneMesh(st *state, clients []*kube.Client) (steps.Result, error) {
 	ids := map[string][]string{}
 	names := map[string]string{} // context → cluster name
@@ -268,7 +270,7 @@ func oneMesh(st *state, clients []*kube.Client) (steps.Result, error) {
 		}
 		for _, o := range clients {
 			if o.Context != c.Context && !slices.Contains(cl.reads, names[o.Context]) {
-				missing = append(missing, fmt.Sprintf("istiod in %s does not read %s", c.Context, o.Context))
+				missing = append(missing, fmt.Sprintf("istiod in %s does not read %s (no remote secret for it)", c.Context, o.Context))
 			}
 		}
 	}
@@ -276,7 +278,7 @@ func oneMesh(st *state, clients []*kube.Client) (steps.Result, error) {
 		return steps.Result{}, fmt.Errorf("%s", strings.Join(missing, "; "))
 	}
 	for id := range ids {
-		return steps.Result{Message: fmt.Sprintf("one mesh %s; every istiod reads every other cluster", id)}, nil
+		return steps.Result{Message: fmt.Sprintf("one mesh %s as far as the objects tell: every istiod has a remote secret for every other cluster; run `meshwiz verify` to ask istiod whether it has synced them and sees their endpoints", id)}, nil
 	}
 	return steps.Result{}, nil
 }

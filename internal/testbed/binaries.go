@@ -47,17 +47,32 @@ func Binaries() (string, error) {
 		binaries.dir = dir
 		return dir, nil
 	}
-	root, err := RepoRoot()
+	dir, script, err := runBuildScript("build.sh")
 	if err != nil {
 		return "", err
 	}
-	script := filepath.Join(root, "hack", "testbed", "build.sh")
+	if err := checkBinDir(dir); err != nil {
+		return "", fmt.Errorf("testbed: %s: %w", script, err)
+	}
+	binaries.dir = dir
+	return dir, nil
+}
+
+// runBuildScript runs <repo root>/hack/testbed/<name> under a machine-wide
+// lock and returns the last line it printed on stdout (its result) and the
+// script's path. Its progress goes to os.Stderr.
+func runBuildScript(name string) (result, script string, err error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", "", err
+	}
+	script = filepath.Join(root, "hack", "testbed", name)
 	// Several test binaries (go test ./...) may get here at once; one cold
 	// build at a time is enough (it takes ~2 GB and both cores), the others
 	// then find the cache.
 	unlock, err := lockFile(filepath.Join(os.TempDir(), "meshwiz-testbed.lock"))
 	if err != nil {
-		return "", fmt.Errorf("testbed: %w", err)
+		return "", script, fmt.Errorf("testbed: %w", err)
 	}
 	defer unlock()
 	cmd := exec.Command("bash", script)
@@ -66,17 +81,12 @@ func Binaries() (string, error) {
 	cmd.Stdout = &out
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("testbed: %s: %w", script, err)
+		return "", script, fmt.Errorf("testbed: %s: %w", script, err)
 	}
-	dir := lastLine(out.String())
-	if dir == "" {
-		return "", fmt.Errorf("testbed: %s printed no bin directory", script)
+	if result = lastLine(out.String()); result == "" {
+		return "", script, fmt.Errorf("testbed: %s printed no result", script)
 	}
-	if err := checkBinDir(dir); err != nil {
-		return "", fmt.Errorf("testbed: %s: %w", script, err)
-	}
-	binaries.dir = dir
-	return dir, nil
+	return result, script, nil
 }
 
 // RepoRoot walks up from the working directory to the directory whose go.mod

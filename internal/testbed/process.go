@@ -165,6 +165,11 @@ type procs struct {
 // start runs bin with args, logging to <logDir>/<name>.log, records the PID
 // and reaps the process in the background.
 func (ps *procs) start(cluster, component, bin string, args []string) (*process, error) {
+	return ps.startIn(cluster, component, bin, args, ps.logDir, childEnv())
+}
+
+// startIn is start with a given working directory and environment.
+func (ps *procs) startIn(cluster, component, bin string, args []string, dir string, env []string) (*process, error) {
 	p := &process{cluster: cluster, component: component, bin: bin, done: make(chan struct{})}
 	p.logPath = filepath.Join(ps.logDir, p.name()+".log")
 	logf, err := os.OpenFile(p.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -175,8 +180,8 @@ func (ps *procs) start(cluster, component, bin string, args []string) (*process,
 	fmt.Fprintf(logf, "# %s %s\n", bin, strings.Join(args, " "))
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = childEnv()
-	cmd.Dir = ps.logDir
+	cmd.Env = env
+	cmd.Dir = dir
 	if ps.detached {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	} else {

@@ -248,3 +248,28 @@ func TestLoadBalancerNet(t *testing.T) {
 		}
 	}
 }
+
+func TestIstiodEnvIsOwnAndOverridable(t *testing.T) {
+	t.Setenv("KUBECONFIG", "/var/run/secrets/remote/config")
+	t.Setenv("HTTPS_PROXY", "http://192.0.2.1:3128")
+	env := istiodEnv("/w", "/w/kubeconfig", IstiodOptions{Namespace: "istio-system", ClusterID: "east",
+		Env: []string{"PILOT_REMOTE_CLUSTER_TIMEOUT=5s", "PILOT_ENABLE_ANALYSIS=true"}})
+	got := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, dup := got[k]; dup {
+			t.Errorf("%s set twice", k)
+		}
+		got[k] = v
+	}
+	for k, want := range map[string]string{"KUBECONFIG": "/w/kubeconfig", "CLUSTER_ID": "east", "USE_REMOTE_CERTS": "true",
+		"ROOT_CA_DIR": "/w/cacerts", "INJECTION_WEBHOOK_CONFIG_NAME": "", "VALIDATION_WEBHOOK_CONFIG_NAME": "",
+		"PILOT_REMOTE_CLUSTER_TIMEOUT": "5s", "PILOT_ENABLE_ANALYSIS": "true", "POD_NAMESPACE": "istio-system"} {
+		if v, ok := got[k]; !ok || v != want {
+			t.Errorf("%s = %q (set %v), want %q", k, v, ok, want)
+		}
+	}
+	if _, ok := got["HTTPS_PROXY"]; ok {
+		t.Error("the caller's HTTPS_PROXY leaked into istiod's environment")
+	}
+}
