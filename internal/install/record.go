@@ -143,6 +143,9 @@ type clusterRecord struct {
 func (r *run) record(cluster string) *clusterRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.records == nil {
+		r.records = map[string]*clusterRecord{}
+	}
 	rc := r.records[cluster]
 	if rc == nil {
 		rc = &clusterRecord{}
