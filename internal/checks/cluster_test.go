@@ -86,7 +86,7 @@ func TestReachabilityFailuresAreToldApart(t *testing.T) {
 		"silent":     "no answer in time",
 		"wrong-ca":   "authority the kubeconfig does not trust",
 		"wrong-cert": "401",
-		"no-plugin":  "credential plugin",
+		"no-plugin":  "the exec plugin meshwiz-test-no-such-auth-plugin cannot run",
 	}
 	var cls []Cluster
 	for name := range cases {

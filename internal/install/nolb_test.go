@@ -19,12 +19,7 @@ import (
 func TestGatewayWithoutLoadBalancer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	b, err := testbed.Start(ctx, testbed.Options{Logf: t.Logf, Clusters: []testbed.ClusterSpec{
-		{Name: "m1", NoLoadBalancer: true}, {Name: "m2", NoLoadBalancer: true}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Stop() })
+	b := startOwnBedSpecs(t, testbed.ClusterSpec{Name: "m1", NoLoadBalancer: true}, testbed.ClusterSpec{Name: "m2", NoLoadBalancer: true})
 	cfg := meshFor(t, mesh.MultiPrimary, true, "m1", "m2")
 	addrTimeout := 10 * time.Second
 	env := envOnBed(t, b, cfg, 3*time.Minute, addrTimeout)

@@ -69,7 +69,7 @@ func namespaceStep(c *Cluster, ns Object, included []Object, timeout time.Durati
 			return steps.Result{Details: r}, err
 		}
 		if err := await.Gone(ctx, c.client.Dynamic, gvrNamespace, "", []string{install.Namespace}, timeout, progress); err != nil {
-			return steps.Result{Details: r}, steps.WithHint(fmt.Errorf("namespace %s was not deleted: %w%s", install.Namespace, err, namespaceWaitsFor(c)), nsHint)
+			return steps.Result{Details: r}, steps.WithHint(fmt.Errorf("namespace %s was not deleted: %w%s", install.Namespace, err, namespaceWaitsFor(ctx, c)), nsHint)
 		}
 		return steps.Result{Message: r.message() + " (with the record)", Details: r}, nil
 	}
@@ -96,8 +96,11 @@ func crdStep(c *Cluster, crds []Object, timeout time.Duration) stepFn {
 
 // namespaceWaitsFor says, once a wait for istio-system ran out, what the
 // namespace controller is still waiting for (its conditions and pods).
-func namespaceWaitsFor(c *Cluster) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func namespaceWaitsFor(ctx context.Context, c *Cluster) string {
+	if ctx.Err() != nil {
+		return "" // interrupted: nothing more to ask
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	got, err := c.client.Kube.CoreV1().Namespaces().Get(ctx, install.Namespace, metav1.GetOptions{})
 	if err != nil {

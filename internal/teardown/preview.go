@@ -60,7 +60,7 @@ func (inv *Inventory) Preview() []Break {
 			msg := fmt.Sprintf("%d pod(s) in namespace %s (e.g. %s) still run an Istio sidecar: they lose their control plane "+
 				"(no new configuration, certificates stop rotating and expire within a day) and mTLS traffic to them breaks",
 				sc.Pods, sc.Namespace, strings.Join(sc.Examples, ", "))
-			if c.StrictMTLS {
+			if strictFor(c, selected) {
 				msg += "; mesh-wide STRICT mTLS is set, so clients without a sidecar cannot reach them until they restart"
 			}
 			msg += "; restart them without injection after teardown (kubectl rollout restart)"
@@ -173,4 +173,16 @@ func crBreak(c *Cluster, purge bool) (Break, bool) {
 			"%d Istio custom resource(s) remain, inert without istiod (their CRDs are kept): %s", nKept, strings.Join(kept, ", "))}, true
 	}
 	return Break{}, false
+}
+
+// strictFor reports whether mesh-wide STRICT mTLS applies to c's workloads:
+// set in c itself, or, on a remote, in its primary's istio-system (the
+// primary's istiod serves the remote's configuration, so its mesh-wide
+// PeerAuthentication covers the remote too; setup applies it there only).
+func strictFor(c *Cluster, selected map[string]*Cluster) bool {
+	if c.StrictMTLS {
+		return true
+	}
+	p := selected[c.ControlPlane]
+	return c.ControlPlane != "" && p != nil && p.StrictMTLS
 }
