@@ -26,6 +26,11 @@ import (
 // istiodEnv makes a dead remote cluster show as "timeout" in seconds, not 30 s.
 var istiodEnv = []string{"PILOT_REMOTE_CLUSTER_TIMEOUT=5s"}
 
+// negativeSettle is how long verify waits for a mesh the negative cases
+// broke: long enough for istiod to see the change (a watch event, or the
+// dead server's 5 s PILOT_REMOTE_CLUSTER_TIMEOUT) on a loaded machine.
+const negativeSettle = 10 * time.Second
+
 // runVerify runs verify's plan against the layout with istiod reached at the
 // given local addresses.
 func runVerify(t *testing.T, l *layout, addrs map[string]string, settle time.Duration) steps.Summary {
@@ -228,49 +233,60 @@ func TestLayoutsProvenByRealIstiod(t *testing.T) {
 	t.Run("multi-primary two networks", func(t *testing.T) { prove(t, mp, ists, ips) })
 	t.Run("primary-remote one network", func(t *testing.T) { prove(t, pr, ists, ips) })
 
-	t.Run("remote secret with a dead server", func(t *testing.T) {
-		restore := rewriteRemoteSecret(t, mp.clients[0], "west", "https://127.0.0.1:1")
-		defer restore()
-		sum := runVerify(t, mp, addrs, 20*time.Second)
-		e := event(sum, verify.IDIstiod, "east")
-		if e.Status != steps.Failed || !strings.Contains(e.Message, "istiod in east has not synced west") {
-			t.Errorf("verify did not report the unreachable server:\n%s", describe(sum))
-		}
-		if m, ok := event(sum, verify.IDMesh, "").Details.(*verify.Matrix); !ok || m.Cells[0][1] != "not synced" {
-			t.Errorf("matrix: %+v", event(sum, verify.IDMesh, "").Details)
-		}
-	})
+	// The negative cases: verify waits negativeSettle for a healthy mesh,
+	// then reports what is wrong. The two on the multi-primary layout run
+	// one after the other (both change east-west); the primary-remote one
+	// runs beside them.
+	t.Run("negative", func(t *testing.T) {
+		t.Run("multi-primary", func(t *testing.T) {
+			t.Parallel()
+			t.Run("remote secret with a dead server", func(t *testing.T) {
+				restore := rewriteRemoteSecret(t, mp.clients[0], "west", "https://127.0.0.1:1")
+				defer restore()
+				sum := runVerify(t, mp, addrs, negativeSettle)
+				e := event(sum, verify.IDIstiod, "east")
+				if e.Status != steps.Failed || !strings.Contains(e.Message, "istiod in east has not synced west") {
+					t.Errorf("verify did not report the unreachable server:\n%s", describe(sum))
+				}
+				if m, ok := event(sum, verify.IDMesh, "").Details.(*verify.Matrix); !ok || m.Cells[0][1] != "not synced" {
+					t.Errorf("matrix: %+v", event(sum, verify.IDMesh, "").Details)
+				}
+			})
 
-	t.Run("network label missing", func(t *testing.T) {
-		patchNetworkLabel(t, mp.clients[1], nil)
-		defer patchNetworkLabel(t, mp.clients[1], ptr("net-west"))
-		sum := runVerify(t, mp, addrs, 20*time.Second)
-		e := event(sum, verify.IDEndpoints, "east")
-		if e.Status != steps.Failed || !strings.Contains(e.Message, "from west carry no network") {
-			t.Errorf("verify did not report the missing label:\n%s", describe(sum))
-		}
-	})
-
-	t.Run("a primary that reads nobody", func(t *testing.T) {
-		hub := pr.clients[0]
-		sec, err := hub.Kube.CoreV1().Secrets(install.Namespace).Get(t.Context(), install.RemoteSecretName("spoke"), metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := hub.Kube.CoreV1().Secrets(install.Namespace).Delete(t.Context(), sec.Name, metav1.DeleteOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			sec.ResourceVersion = ""
-			if _, err := hub.Kube.CoreV1().Secrets(install.Namespace).Create(context.Background(), sec, metav1.CreateOptions{}); err != nil {
-				t.Error(err)
-			}
-		}()
-		sum := runVerify(t, pr, addrs, 20*time.Second)
-		e := event(sum, verify.IDIstiod, "hub")
-		if e.Status != steps.Failed || !strings.Contains(e.Message, "istiod in hub does not read spoke: no remote secret") {
-			t.Errorf("verify did not report the primary that reads nobody:\n%s", describe(sum))
-		}
+			t.Run("network label missing", func(t *testing.T) {
+				patchNetworkLabel(t, mp.clients[1], nil)
+				defer patchNetworkLabel(t, mp.clients[1], ptr("net-west"))
+				sum := runVerify(t, mp, addrs, negativeSettle)
+				e := event(sum, verify.IDEndpoints, "east")
+				if e.Status != steps.Failed || !strings.Contains(e.Message, "from west carry no network") {
+					t.Errorf("verify did not report the missing label:\n%s", describe(sum))
+				}
+			})
+		})
+		t.Run("primary-remote", func(t *testing.T) {
+			t.Parallel()
+			t.Run("a primary that reads nobody", func(t *testing.T) {
+				hub := pr.clients[0]
+				sec, err := hub.Kube.CoreV1().Secrets(install.Namespace).Get(t.Context(), install.RemoteSecretName("spoke"), metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := hub.Kube.CoreV1().Secrets(install.Namespace).Delete(t.Context(), sec.Name, metav1.DeleteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				defer func() {
+					sec.ResourceVersion = ""
+					if _, err := hub.Kube.CoreV1().Secrets(install.Namespace).Create(context.Background(), sec, metav1.CreateOptions{}); err != nil {
+						t.Error(err)
+					}
+				}()
+				sum := runVerify(t, pr, addrs, negativeSettle)
+				e := event(sum, verify.IDIstiod, "hub")
+				if e.Status != steps.Failed || !strings.Contains(e.Message, "istiod in hub does not read spoke: no remote secret") {
+					t.Errorf("verify did not report the primary that reads nobody:\n%s", describe(sum))
+				}
+			})
+		})
 	})
 
 	stopIstiods(t, ists)
