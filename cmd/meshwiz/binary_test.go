@@ -15,38 +15,25 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
-var binary struct {
-	once sync.Once
-	path string
-	out  []byte
-	err  error
-}
-
-// meshwizBinary builds cmd/meshwiz once per test binary, with -race (the
-// compiled dependencies are those go test -race already built).
+// meshwizBinary is the real binary (testbed.MeshwizBinary: $MESHWIZ_BIN,
+// built once by hack/test.sh, or built here without -race, as this package
+// runs).
 func meshwizBinary(t *testing.T) string {
 	t.Helper()
-	binary.once.Do(func() {
-		dir, err := os.MkdirTemp("", "meshwiz-cmd-bin-")
-		if err != nil {
-			binary.err = err
-			return
-		}
-		binary.path = filepath.Join(dir, "meshwiz")
-		binary.out, binary.err = exec.Command("go", "build", "-race", "-o", binary.path, ".").CombinedOutput()
-	})
-	if binary.err != nil {
-		t.Fatalf("building meshwiz: %v\n%s", binary.err, binary.out)
+	p, err := testbed.MeshwizBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return binary.path
+	return p
 }
 
 // execResult is one run of the real binary.
