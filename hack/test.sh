@@ -45,26 +45,48 @@ echo "== go vet ./..." >&2
 go vet ./...
 
 # The packages whose tests install real Istio releases with Helm on the test
-# bed run without the race detector: Helm gzips, base64s and YAML-parses the
-# 1 MB istio-base release on every install, upgrade and uninstall, and under
-# -race that costs 5-7x (istio-base alone: 3.2 s plain, 13-21 s with -race on
-# the same machine). Every other package - the engine (internal/steps), the
-# waits (internal/await), the checks, the wizard - runs with -race.
-helm_pkgs="internal/install internal/teardown internal/status internal/verify cmd/meshwiz e2e"
+# bed, or render its charts, run without the race detector: Helm gzips,
+# base64s and YAML-parses the 1 MB istio-base release on every render,
+# install, upgrade and uninstall, and under -race that costs 5-7x (istio-base
+# alone: 3.2 s plain, 13-21 s with -race on the same machine). Every other
+# package - the engine (internal/steps), the waits (internal/await), the
+# checks, the wizard - runs with -race. They are listed longest first: go test
+# starts them in this order, two at a time, so the longest is not left to run
+# alone at the end.
+helm_pkgs="internal/verify internal/install cmd/meshwiz internal/teardown e2e internal/status internal/charts"
 module=$(go list -m)
 race_pkgs=()
 plain_pkgs=()
+for rel in $helm_pkgs; do
+	plain_pkgs+=("$module/$rel")
+done
 for p in $(go list ./...); do
 	rel=${p#"$module"/}
-	if [[ " $helm_pkgs " == *" $rel "* ]]; then
-		plain_pkgs+=("$p")
-	else
+	if [[ " $helm_pkgs " != *" $rel "* ]]; then
 		race_pkgs+=("$p")
 	fi
 done
 
-echo "== go test -race (${#race_pkgs[@]} packages)" >&2
-go test -race -timeout 20m "$@" "${race_pkgs[@]}"
+# The real binary, built once for the packages that run it (cmd/meshwiz's
+# exit-code tests and the end-to-end test): see testbed.MeshwizBinary.
+bindir=$(mktemp -d)
+trap 'rm -rf "$bindir"' EXIT
+echo "== go build meshwiz (for the tests that run the real binary)" >&2
+go build -o "$bindir/meshwiz" ./cmd/meshwiz
+export MESHWIZ_BIN="$bindir/meshwiz"
 
-echo "== go test, Helm installs on the test bed: ${plain_pkgs[*]#"$module"/}" >&2
-go test -timeout 20m "$@" "${plain_pkgs[@]}"
+# The two runs overlap: the Helm-install packages spend much of their time
+# waiting on apiservers, watches and the real istiod, and the race-detector
+# packages (one at a time) fill that time. Each run prints a package's output
+# when the package ends.
+echo "== go test -race (${#race_pkgs[@]} packages, one at a time) beside go test of the Helm-install packages: ${plain_pkgs[*]#"$module"/}" >&2
+go test -race -p 1 -timeout 20m "$@" "${race_pkgs[@]}" &
+race_pid=$!
+plain_rc=0
+go test -timeout 20m "$@" "${plain_pkgs[@]}" || plain_rc=$?
+race_rc=0
+wait "$race_pid" || race_rc=$?
+if [ "$race_rc" != 0 ] || [ "$plain_rc" != 0 ]; then
+	echo "FAIL: go test -race exit $race_rc, go test (Helm-install packages) exit $plain_rc" >&2
+	exit 1
+fi
