@@ -21,7 +21,7 @@ func TestGatewayWithoutLoadBalancer(t *testing.T) {
 	defer cancel()
 	b := startOwnBedSpecs(t, testbed.ClusterSpec{Name: "m1", NoLoadBalancer: true}, testbed.ClusterSpec{Name: "m2", NoLoadBalancer: true})
 	cfg := meshFor(t, mesh.MultiPrimary, true, "m1", "m2")
-	addrTimeout := 10 * time.Second
+	addrTimeout := 4 * time.Second
 	env := envOnBed(t, b, cfg, 3*time.Minute, addrTimeout)
 	sum := runPlan(t, ctx, cfg, env)
 	for _, cl := range []string{"m1", "m2"} {
@@ -32,7 +32,7 @@ func TestGatewayWithoutLoadBalancer(t *testing.T) {
 		if addr.Status != steps.Failed {
 			t.Fatalf("%s: gateway-address %s: %s\n%s", cl, addr.Status, addr.Message, describeRun(sum))
 		}
-		contains(t, cl+" gateway-address message", addr.Message, "no external address", "within 10s", "type LoadBalancer) has no external address yet")
+		contains(t, cl+" gateway-address message", addr.Message, "no external address", "within 4s", "type LoadBalancer) has no external address yet")
 		contains(t, cl+" gateway-address hint", addr.Hint, "load-balancer controller", "NodePort")
 		if addr.Took > addrTimeout+time.Minute {
 			t.Errorf("%s: gateway-address took %v, over its %v bound", cl, addr.Took, addrTimeout)

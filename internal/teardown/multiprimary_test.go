@@ -192,7 +192,9 @@ func unreachable(t *testing.T, opts Options) {
 		}
 	}()
 	opts.ProbeTimeout = 5 * time.Second
+	start := time.Now()
 	o := teardownWith(t, t.Context(), opts, nil)
+	t.Logf("+%v teardown with west down", time.Since(start).Round(time.Millisecond))
 	wantPassed(t, o)
 	if w := o.before.Cluster("west"); w.Reachable || w.Reason != "connection-refused" || len(w.Objects) != 0 || !strings.Contains(w.Error, `context "west"`) {
 		t.Errorf("west while down: %+v", w)
@@ -225,7 +227,9 @@ func unreachable(t *testing.T, opts Options) {
 		t.Fatal(err)
 	}
 	restarted = true
+	t.Logf("+%v west's apiserver is back", time.Since(start).Round(time.Millisecond))
 	o = teardownWith(t, t.Context(), opts, nil)
+	t.Logf("+%v teardown re-run", time.Since(start).Round(time.Millisecond))
 	wantPassed(t, o)
 	if len(stepIDs(o.sum, "east")) != 0 || len(stepIDs(o.sum, "west")) == 0 {
 		t.Errorf("re-run: east %v, west %v", stepIDs(o.sum, "east"), stepIDs(o.sum, "west"))
