@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"time"
+
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
@@ -17,6 +19,8 @@ type MeshOptions struct {
 	Skip []string
 	// SkipFatal acknowledges that Skip names fatal checks (Options.SkipFatal).
 	SkipFatal bool
+	// TokenProbeWait bounds cluster/reader-token's probe (Options.TokenProbeWait).
+	TokenProbeWait time.Duration
 }
 
 // ForMesh is the prerequisite plan for a defaulted, valid mesh config:
@@ -24,7 +28,7 @@ type MeshOptions struct {
 // checks screen shows. clients holds one bundle per context of cfg.
 func ForMesh(cfg *mesh.Config, clients map[string]*kube.Client, o MeshOptions) ([]steps.Step, error) {
 	opts := Options{MultiNetwork: cfg.MultiNetwork(), IstioVersion: cfg.Istio.Version,
-		AllowLoopbackServers: o.AllowLoopbackServers, LoopbackAcceptedBy: o.LoopbackAcceptedBy, Skip: o.Skip, SkipFatal: o.SkipFatal}
+		AllowLoopbackServers: o.AllowLoopbackServers, LoopbackAcceptedBy: o.LoopbackAcceptedBy, Skip: o.Skip, SkipFatal: o.SkipFatal, TokenProbeWait: o.TokenProbeWait}
 	for _, cl := range cfg.Clusters {
 		opts.Clusters = append(opts.Clusters, Cluster{Client: clients[cl.Context], Name: cl.Name, Network: cl.Network, Server: cl.Server})
 	}

@@ -85,6 +85,9 @@ type Options struct {
 	// may wait before cluster/reader-token counts it as evidence (default
 	// DefaultTokenFillGrace).
 	TokenFillGrace time.Duration
+	// TokenProbeWait bounds cluster/reader-token's probe, which runs when
+	// nothing read-only decides (default DefaultTokenProbeWait).
+	TokenProbeWait time.Duration
 	// Support overrides SupportTable (tests).
 	Support []Support
 }

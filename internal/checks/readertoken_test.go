@@ -18,9 +18,9 @@ const notokenControllers = "--controllers=*,-serviceaccount-token,-cloud-node-li
 
 // TestReaderTokenWithoutTokenController runs the checks on a cluster of its
 // own whose kube-controller-manager runs without the token controller: with
-// no evidence the check warns; an unfilled service-account-token Secret older
+// no evidence the probe fails it; an unfilled service-account-token Secret older
 // than the grace, or the controller manager's flags seen in its kube-system
-// Pod, fail it with the hint. Nothing is written by the check.
+// Pod, fail it with the hint. The check leaves nothing behind.
 func TestReaderTokenWithoutTokenController(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -36,17 +36,17 @@ func TestReaderTokenWithoutTokenController(t *testing.T) {
 		}
 	})
 	cs := b.Cluster("notoken").Clientset()
-	opts := Options{Clusters: clusters(t, b, "notoken"), AllowLoopbackServers: true, TokenFillGrace: 2 * time.Second}
+	opts := Options{Clusters: clusters(t, b, "notoken"), AllowLoopbackServers: true, TokenFillGrace: 2 * time.Second, TokenProbeWait: 3 * time.Second}
 
-	got := run(t, opts)
-	expect(t, got, "cluster/reader-token@notoken", steps.Warned, "cannot tell read-only", "no service-account-token Secret exists")
+	// No evidence: the probe decides, and leaves nothing (tokenprobe_test.go).
+	expectProbeFails(t, ctx, opts, cs)
 
 	// Some tool (or an earlier setup) asked for a token Secret: it stays empty.
 	if err := tokenSecret(ctx, cs, "default", "tool-token"); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(3 * time.Second)
-	got = run(t, opts)
+	got := run(t, opts)
 	expect(t, got, "cluster/reader-token@notoken", steps.Failed, "default/tool-token has waited", "without a token")
 	if h := got["cluster/reader-token@notoken"].Hint; !strings.Contains(h, "serviceaccount-token") || !strings.Contains(h, "--service-account-private-key-file") {
 		t.Errorf("hint %q", h)

@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,15 +24,17 @@ import (
 // the remote secrets with it), but it needs that controller, which a cluster
 // can run without (--controllers=*,-serviceaccount-token, or no
 // --service-account-private-key-file). cluster/reader-token tests exactly
-// that, read-only, from the evidence a cluster shows:
+// that: read-only from the evidence a cluster shows, else with a probe:
 //  1. a kube-controller-manager Pod in kube-system (kubeadm, kind and
 //     minikube run it as a static pod): its flags decide;
 //  2. else the service-account-token Secrets that exist: the newest one
 //     that is filled (the controller's update of data.token shows in its
 //     managedFields; no Secret data is read) or that has waited longer than
 //     TokenFillGrace unfilled decides;
-//  3. else nothing decides, and the check warns: setup then waits
-//     ReaderTokenWait for the Secret and fails with the same hint.
+//  3. else the probe decides (tokenprobe.go): a ServiceAccount and token
+//     Secret of its own, filled or not within TokenProbeWait, then removed;
+//     only when the probe cannot be created does the check warn (setup then
+//     waits install's ReaderTokenTimeout for its Secret and fails with the same hint).
 
 // DefaultTokenFillGrace is how long an unfilled service-account-token Secret
 // may wait before it counts as evidence that the token controller does not
@@ -110,8 +113,21 @@ func checkReaderToken(ctx context.Context, p *plan, c *member) (steps.Result, er
 	if err != nil {
 		why = "no kube-controller-manager Pod is visible and these credentials may not list secrets"
 	}
-	return steps.Result{}, steps.WithHint(steps.Warnf("cannot tell read-only whether the token controller runs (%s); setup waits for its reader token Secret and says so if it is not filled", why),
-		"most clusters run it; if setup's reader-token step fails, see its hint")
+	wait := p.opts.TokenProbeWait
+	if wait <= 0 {
+		wait = DefaultTokenProbeWait
+	}
+	filled, msg, perr := probeTokenController(ctx, c, wait)
+	switch {
+	case errors.Is(perr, errProbeForbidden):
+		return steps.Result{}, steps.WithHint(steps.Warnf("cannot tell whether the token controller runs (%s, and %v); setup waits for its reader token Secret and says so if it is not filled", why, perr),
+			"most clusters run it; to test it here, run the check with credentials that may create ServiceAccounts and Secrets in namespace default (it removes what it creates)")
+	case perr != nil:
+		return steps.Result{}, perr
+	case !filled:
+		return steps.Result{}, fmt.Errorf("%s: %s; the token controller does not fill such Secrets, so setup's reader token would wait the same way", why, msg)
+	}
+	return steps.Result{Message: why + ": " + msg}, nil
 }
 
 // tokenControllerFlags reads a kube-controller-manager Pod's flags: the

@@ -63,7 +63,8 @@ func (r *run) waitGatewayAddress(ctx context.Context, cl *mesh.Cluster, progress
 // webhooks; Istio's Primary-Remote guides say they are "not suitable for
 // AWS EKS" primaries for this reason. meshwiz refuses it (rather than set
 // istiodRemote.injectionURL, which needs istiod serving a certificate for
-// that name): the step fails before any remote's istiod is installed.
+// that name): the step fails before anything is applied to a remote (Plan
+// starts a remote's lane after this step).
 func (r *run) hostnameGateway(cl *mesh.Cluster, hostname string) (steps.Result, error) {
 	if remotes := r.cfg.RemotesOf(cl.Name); len(remotes) > 0 {
 		names := make([]string, len(remotes))
@@ -71,9 +72,9 @@ func (r *run) hostnameGateway(cl *mesh.Cluster, hostname string) (steps.Result, 
 			names[i] = rm.Name
 		}
 		return steps.Result{}, steps.WithHint(
-			fmt.Errorf("the east-west gateway of %s has the host name %s, not an IP: the istiod Service of its remotes (%s) would be ExternalName, which the API server cannot call for injection and validation webhooks",
-				cl.Name, hostname, strings.Join(names, ", ")),
-			"give the gateway an IP address: a load balancer with static IPs (e.g. an NLB with Elastic IPs, or one that reports ingress IPs), or eastWestGateway.serviceType: NodePort with clusters[].externalIPs; then run setup again (no remote's istiod was installed)")
+			fmt.Errorf("the east-west gateway of %s has the host name %s, not an IP: the istiod Service of its remotes (%s) would be ExternalName, which the API server cannot call for injection and validation webhooks; nothing was applied to %s (a remote's steps wait for this address)",
+				cl.Name, hostname, strings.Join(names, ", "), strings.Join(names, ", ")),
+			"give the gateway an IP address: a load balancer with static IPs (e.g. an NLB with Elastic IPs, or one that reports ingress IPs), or eastWestGateway.serviceType: NodePort with clusters[].externalIPs; then run setup again (nothing was applied to the remotes)")
 	}
 	r.setGateway(cl.Name, hostname)
 	return steps.Result{Message: "east-west gateway address " + hostname + " (a host name: istiod resolves it for cross-network traffic)"}, nil

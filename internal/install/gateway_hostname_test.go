@@ -53,7 +53,7 @@ func TestHostnameGatewayAddress(t *testing.T) {
 			if !errors.As(err, &hinter) {
 				t.Fatal("the error carries no hint")
 			}
-			if h := hinter.Hint(); !strings.Contains(h, "serviceType: NodePort") || !strings.Contains(h, "no remote's istiod was installed") {
+			if h := hinter.Hint(); !strings.Contains(h, "serviceType: NodePort") || !strings.Contains(h, "nothing was applied to the remotes") {
 				t.Errorf("hint %q", h)
 			}
 			if _, err := r.gateway("a"); err == nil {

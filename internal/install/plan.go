@@ -44,8 +44,9 @@ func (b *builder) add(cl *mesh.Cluster, id, title, hint string, sev steps.Severi
 
 // Plan builds the install steps for cfg, which must be defaulted and valid.
 // Steps of one cluster run in order; clusters run concurrently; a remote's
-// istiod waits for its primary's gateway address; a remote secret waits for
-// its source's reader token (and its target's istiod, earlier in that lane).
+// first step (with a LoadBalancer gateway) and its istiod wait for its
+// primary's gateway address; a remote secret waits for its source's reader
+// token (and its target's istiod, earlier in that lane).
 func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -76,8 +77,8 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 	}
 
 	// Phase 1, every cluster: namespace, cacerts (before istiod starts), CRDs.
-	for _, cl := range all {
-		b.add(cl, IDNamespace, "istio-system exists with the cluster's topology labels", "", steps.Fatal, 0, nil,
+	phase1 := func(cl *mesh.Cluster, after []steps.Ref) {
+		b.add(cl, IDNamespace, "istio-system exists with the cluster's topology labels", "", steps.Fatal, 0, after,
 			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureNamespace(ctx, cl) })
 		b.add(cl, IDCACerts, "cacerts holds the cluster's intermediate of the mesh root", "remove the other cacerts (istiod must be restarted after), or bring that root with security.ca.mode: existing", steps.Fatal, 0, nil,
 			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureCACerts(ctx, cl) })
@@ -86,6 +87,7 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 	}
 	// Phase 2, primaries: istiod, then the east-west gateway where needed.
 	for _, cl := range cfg.Primaries() {
+		phase1(cl, nil)
 		b.add(cl, IDIstiod, "Helm release istiod is deployed and ready", helmHint, steps.Fatal, helmStep, nil, helm(ReleaseIstiod, charts.Istiod, cl))
 		b.gateway(cl, helmStep, addrStep, nil)
 		if len(cfg.RemotesOf(cl.Name)) > 0 {
@@ -96,6 +98,18 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 			b.add(cl, IDExposeServices, "services are exposed across networks (cross-network-gateway)", "", steps.Fatal, time.Minute, nil,
 				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.exposeServices(ctx, cl) })
 		}
+	}
+	// A remote's lane starts once its primary's load balancer has given the
+	// east-west gateway an address: a host name there is refused
+	// (hostnameGateway), and only then known, so nothing may have been
+	// applied to the remote yet. With NodePort the addresses are the
+	// config's IPs and the remote starts at once.
+	for _, cl := range cfg.Remotes() {
+		var after []steps.Ref
+		if cfg.EastWestGateway.ServiceType != mesh.NodePort {
+			after = ref(IDGatewayAddress, cfg.Cluster(cl.Primary))
+		}
+		phase1(cl, after)
 	}
 	// Phase 3, remotes: istiod in the remote profile, pointed at the primary's gateway.
 	for _, cl := range cfg.Remotes() {

@@ -33,11 +33,11 @@ func ChartSource(cfg *mesh.Config) charts.Source {
 }
 
 // ChartsFact is what `plan` and the wizard's review screen say about the
-// charts: where they come from and which chart release meshwiz's values were
-// verified against.
+// charts: where they come from (for a repo, which kind: chartrepo.go) and
+// which chart release meshwiz's values were verified against.
 func ChartsFact(cfg *mesh.Config) string {
 	src := ChartSource(cfg)
-	return "charts: " + src.Describe() + "; " + charts.VerifiedAgainst(src)
+	return "charts: " + chartsWhere(cfg, src) + "; " + charts.VerifiedAgainst(src)
 }
 
 // Values are the chart values of every name in the mesh config for one

@@ -22,7 +22,8 @@ func LoadBalancerIP(index, n int) string { return fmt.Sprintf("127.0.%d.%d", 10+
 
 // lbAssigner stands in for a cloud's service-lb-controller: every Service of
 // type LoadBalancer without an ingress gets the lowest free LoadBalancerIP of
-// its cluster through the services/status subresource.
+// its cluster (or, with ClusterSpec.LoadBalancerHostname, a host name)
+// through the services/status subresource.
 type lbAssigner struct {
 	c     *Cluster
 	queue workqueue.TypedRateLimitingInterface[string]
@@ -100,17 +101,21 @@ func (a *lbAssigner) assign(ctx context.Context, key string) error {
 	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || len(svc.Status.LoadBalancer.Ingress) > 0 {
 		return nil
 	}
-	ip, err := a.freeIP()
-	if err != nil {
-		return err
-	}
 	upd := svc.DeepCopy()
-	upd.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip}}
+	ip := ""
+	if domain := a.c.spec.LoadBalancerHostname; domain != "" {
+		upd.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{Hostname: svc.Name + "-" + svc.Namespace + "." + domain}}
+	} else {
+		if ip, err = a.freeIP(); err != nil {
+			return err
+		}
+		upd.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip}}
+	}
 	_, err = a.c.cs.CoreV1().Services(svc.Namespace).UpdateStatus(ctx, upd, metav1.UpdateOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
-	if err == nil {
+	if err == nil && ip != "" {
 		// Reserve it so that the next Service does not get the same
 		// address before the informer sees this update.
 		a.pending[key] = ip

@@ -67,6 +67,11 @@ type ClusterSpec struct {
 	// never get an address, as on a cluster without a load-balancer
 	// controller (bare metal without MetalLB).
 	NoLoadBalancer bool
+	// LoadBalancerHostname, if set, makes the load-balancer assigner report
+	// a host name instead of an IP, as an AWS NLB does: Service <name> in
+	// <namespace> gets <name>-<namespace>.<LoadBalancerHostname>. It must be a
+	// DNS subdomain; nothing resolves or dials it.
+	LoadBalancerHostname string
 }
 
 // Options configures Start.
@@ -174,6 +179,11 @@ func normalized(specs []ClusterSpec) ([]ClusterSpec, error) {
 		}
 		if !allowedLBNet(s.LoadBalancerNet) {
 			return nil, fmt.Errorf("testbed: %s: LoadBalancerNet %q: use a /24 inside 127.0.0.0/16 or an RFC 5737 documentation range (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)", label, s.LoadBalancerNet)
+		}
+		if h := s.LoadBalancerHostname; h != "" {
+			if errs := validation.IsDNS1123Subdomain(h); len(errs) > 0 || s.NoLoadBalancer {
+				return nil, fmt.Errorf("testbed: %s: LoadBalancerHostname %q: give a DNS subdomain such as elb.example.test, and not with NoLoadBalancer", label, h)
+			}
 		}
 		if s.ServerAddress != "" {
 			u, err := url.Parse(s.ServerAddress)
