@@ -7,10 +7,12 @@ package main
 // Deployment is deleted or being deleted, as a cluster ends istiod's pod. Each
 // cluster's Deployment is watched (not polled), and each cluster is handled on
 // its own. The running ones are listed in <dir>/istiod for `sandbox status`,
-// with the --istiod-address flags `meshwiz verify` needs.
+// and in <dir>/istiod.json (verify.SandboxFile, beside the kubeconfig), from
+// which `meshwiz verify` and the wizard take istiod's address.
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/verify"
 )
 
 const (
@@ -40,8 +43,14 @@ const istiodRetry = 2 * time.Second
 // Each cluster is watched and supervised on its own: a slow or failing start
 // in one cluster never delays another.
 func superviseIstiod(ctx context.Context, bed *testbed.Bed, dir, bin string) {
-	l := &istiodList{dir: dir, running: map[string]*testbed.Istiod{}}
-	defer func() { _ = os.Remove(filepath.Join(dir, istiodFile)) }()
+	l := &istiodList{dir: dir, servers: map[string]string{}, running: map[string]*testbed.Istiod{}}
+	for _, c := range bed.Clusters {
+		l.servers[c.Name] = c.Server
+	}
+	defer func() {
+		_ = os.Remove(filepath.Join(dir, istiodFile))
+		_ = os.Remove(filepath.Join(dir, verify.SandboxFile))
+	}()
 	var wg sync.WaitGroup
 	for _, c := range bed.Clusters {
 		want := make(chan bool, 1)
@@ -217,6 +226,7 @@ func stamp() string { return time.Now().UTC().Format("15:04:05.000") }
 type istiodList struct {
 	mu      sync.Mutex
 	dir     string
+	servers map[string]string // cluster → API server URL
 	running map[string]*testbed.Istiod
 }
 
@@ -228,27 +238,38 @@ func (l *istiodList) set(cluster string, ist *testbed.Istiod) {
 	} else {
 		l.running[cluster] = ist
 	}
-	if err := writeIstiodList(l.dir, l.running); err != nil {
+	if err := writeIstiodList(l.dir, l.running, l.servers); err != nil {
 		fmt.Printf("writing %s: %v\n", istiodFile, err)
 	}
 }
 
 // writeIstiodList writes one line per running istiod and the verify flags.
-func writeIstiodList(dir string, running map[string]*testbed.Istiod) error {
+func writeIstiodList(dir string, running map[string]*testbed.Istiod, servers map[string]string) error {
 	var names []string
 	for n := range running {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	var flags []string
+	var contexts, flags []string
+	list := verify.SandboxList{Istiods: []verify.SandboxIstiod{}}
 	for _, n := range names {
 		ist := running[n]
 		fmt.Fprintf(&b, "  %-8s pid %-7d debug http://%s  xDS %s  CLUSTER_ID %s\n", n, ist.PID(), ist.HTTPAddr, ist.GRPCAddr, ist.ClusterID)
+		contexts = append(contexts, "--context "+n)
 		flags = append(flags, "--istiod-address "+n+"="+ist.HTTPAddr)
+		list.Istiods = append(list.Istiods, verify.SandboxIstiod{Context: n, Server: servers[n], Address: ist.HTTPAddr})
 	}
 	if len(names) > 0 {
-		fmt.Fprintf(&b, "verify with: meshwiz verify --context ... %s\n", strings.Join(flags, " "))
+		fmt.Fprintf(&b, "verify with: meshwiz verify --config mesh.yaml (or %s, plus a --context per remote)\n", strings.Join(contexts, " "))
+		fmt.Fprintf(&b, "  meshwiz reads these addresses from %s; to give them by hand: %s\n", verify.SandboxFile, strings.Join(flags, " "))
+	}
+	data, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, verify.SandboxFile), append(data, '\n'), 0o644); err != nil {
+		return err
 	}
 	return os.WriteFile(filepath.Join(dir, istiodFile), []byte(b.String()), 0o644)
 }
