@@ -155,6 +155,9 @@ func (s *supervisor) run(ctx context.Context, want <-chan bool) {
 			}
 		case r := <-s.startedDone:
 			s.starting = nil
+			if r.err != nil && r.ist != nil {
+				_ = os.RemoveAll(r.ist.Dir) // StartIstiod stopped it
+			}
 			switch {
 			case r.err != nil && s.wanted:
 				fmt.Printf("%s [%s] istiod Deployment found, but the real istiod did not start: %v (trying again)\n", stamp(), s.c.Name, r.err)
@@ -193,6 +196,7 @@ func (s *supervisor) apply(ctx context.Context) {
 		s.starting = nil
 		if r.ist != nil {
 			_ = r.ist.Stop()
+			_ = os.RemoveAll(r.ist.Dir)
 		}
 		fmt.Printf("%s [%s] istiod Deployment deleted while the real istiod was starting: start cancelled, process stopped %.1fs after the event\n",
 			stamp(), s.c.Name, time.Since(s.deletedAt).Seconds())
@@ -210,6 +214,7 @@ func (s *supervisor) stop(why string) {
 	if err := s.ist.Stop(); err != nil {
 		fmt.Printf("%s [%s] stopping istiod: %v\n", stamp(), s.c.Name, err)
 	}
+	_ = os.RemoveAll(s.ist.Dir) // its kubeconfig (a token) and cacerts copy; the log stays in logs/
 	s.ist = nil
 	s.list.set(s.c.Name, nil)
 	took := ""
