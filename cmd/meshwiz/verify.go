@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +34,9 @@ cluster's endpoints, directly or through a gateway.
 
 istiod is reached like istioctl does: a port-forward through the API server to
 a ready istiod pod (meshwiz never dials a pod IP). On a test bed where istiod
-runs as a local process, give its address with --istiod-address.
+runs as a local process, give its address with --istiod-address; in the
+sandbox (make sandbox) meshwiz takes it from the sandbox's istiod.json beside
+the kubeconfig.
 
 --sample deploys Istio's helloworld (v1 in the first cluster, v2 in the
 second, ...) into namespace sample so that there are endpoints to follow, and
@@ -112,6 +115,15 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o *verifyOptions, s streams
 			return err
 		}
 		opts.Reacher = verify.Static(addrs)
+	} else {
+		sb, err := verify.LoadSandbox(verify.KubeconfigFiles(g.kubeconfig))
+		if err != nil {
+			return err
+		}
+		if sb != nil {
+			opts.Reacher = sb
+			fmt.Fprintf(s.Err, "istiod of the sandbox's clusters: the local processes listed in %s\n", sb.File)
+		}
 	}
 	if cfg != nil {
 		opts.Networks = map[string]string{}

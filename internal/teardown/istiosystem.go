@@ -101,7 +101,7 @@ var skippedResources = map[string]bool{"events": true, "endpoints": true, "endpo
 
 // scanContent lists everything in istio-system and sorts it into blockers
 // (objects meshwiz did not create), objects the user included, and istiod's
-// runtime objects (leader-election locks). Objects owned by others,
+// runtime objects (leader-election locks, the CA's CRL). Objects owned by others,
 // Kubernetes' defaults, meshwiz's and its releases' objects, and those
 // gone(kind, name) reports as removed by teardown are passed over.
 func scanContent(ctx context.Context, c *kube.Client, meta metadata.Interface, own *owner, gone func(kind, name string) bool) (blockers, included, runtime []Object, err error) {
@@ -125,7 +125,7 @@ func scanContent(ctx context.Context, c *kube.Client, meta metadata.Interface, o
 				o.Action, o.Reason = Remove, ReasonIncluded
 				included = append(included, o)
 			case "runtime":
-				o.Category, o.Action, o.Reason, o.Detail = CatRuntime, Remove, "written by the istiod meshwiz installed", "leader-election lock"
+				o.Category, o.Action, o.Reason, o.Detail = CatRuntime, Remove, "written by the istiod meshwiz installed", "written by istiod at run time"
 				runtime = append(runtime, o)
 			default:
 				o.Action, o.Reason = Keep, fate
@@ -161,9 +161,44 @@ func contentFate(own *owner, kind string, m *metav1.ObjectMeta, gone func(kind, 
 	} else if reason != ReasonNotOurs {
 		return reason
 	}
-	if own.hasIstio() && (kind == "ConfigMap" || kind == "Lease") && strings.HasPrefix(m.Name, "istio") &&
-		(strings.Contains(m.Name, "leader") || strings.Contains(m.Name, "election")) {
+	if own.hasIstio() && istiodRuntime(kind, m) {
 		return "runtime"
 	}
 	return ReasonNotOurs
+}
+
+// istiodRuntimeNames are the objects istiod writes into its namespace at run
+// time whose names say neither "leader" nor "election": Istio's lock for IP
+// auto-allocation and node untainting (pilot/pkg/leaderelection), its
+// per-revision gateway-deployment Lease, and the CA's revocation list.
+var istiodRuntimeNames = []string{"istio-ip-autoallocate", "istio-node-untaint", "istio-gateway-deployment", "istio-ca-crl"}
+
+// istiodManager is the field manager of what istiod writes (its binary's name).
+const istiodManager = "pilot-discovery"
+
+// istiodRuntime reports whether a ConfigMap or Lease of istio-system is one
+// istiod writes at run time: a leader-election lock or one of
+// istiodRuntimeNames (a per-revision Lease has the revision appended), or
+// an istio* object that only istiod ever wrote.
+func istiodRuntime(kind string, m *metav1.ObjectMeta) bool {
+	if (kind != "ConfigMap" && kind != "Lease") || !strings.HasPrefix(m.Name, "istio") {
+		return false
+	}
+	if strings.Contains(m.Name, "leader") || strings.Contains(m.Name, "election") {
+		return true
+	}
+	for _, n := range istiodRuntimeNames {
+		if m.Name == n || strings.HasPrefix(m.Name, n+"-") {
+			return true
+		}
+	}
+	if len(m.ManagedFields) == 0 {
+		return false
+	}
+	for _, f := range m.ManagedFields {
+		if f.Manager != istiodManager {
+			return false
+		}
+	}
+	return true
 }

@@ -70,3 +70,14 @@ func listen(ch <-chan tea.Msg) tea.Cmd {
 		return msg
 	}
 }
+
+// withEvent returns a copy of events with e recorded as its step's latest
+// (copy on write: models are values, and an older copy keeps its map).
+func withEvent(events map[steps.Ref]steps.Event, e steps.Event) map[steps.Ref]steps.Event {
+	out := make(map[steps.Ref]steps.Event, len(events)+1)
+	for r, old := range events {
+		out[r] = old
+	}
+	out[e.Step] = e
+	return out
+}

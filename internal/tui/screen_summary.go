@@ -13,6 +13,9 @@ type summaryModel struct {
 	pageUp, pageDown key.Binding
 	width, height    int
 	offset           int // first line of the content drawn
+
+	verify    verifyModel // the last verify run (v)
+	verifying bool        // verify is shown instead of the summary
 }
 
 func newSummaryModel(c common) summaryModel {
@@ -21,13 +24,25 @@ func newSummaryModel(c common) summaryModel {
 		pageUp:   key.NewBinding(key.WithKeys("pgup", "b")),
 		pageDown: key.NewBinding(key.WithKeys("pgdown", "space", "f")),
 		width:    defaultWidth,
+		verify:   verifyModel{common: c},
 	}
 }
 
 // enter shows the summary from its top.
 func (m summaryModel) enter(bool) (screenModel, tea.Cmd) {
-	m.offset = 0
+	m.offset, m.verifying = 0, false
 	return m, nil
+}
+
+// leave implements leaver: a verify still running stops with the screen.
+func (m summaryModel) leave() screenModel {
+	m.verify, m.verifying = m.verify.stop(), false
+	return m
+}
+
+// canVerify says whether there is a mesh to verify: an install ran.
+func (m summaryModel) canVerify() bool {
+	return m.s.cfg != nil && m.s.installed != nil && len(m.s.clients) > 0
 }
 
 // SetSize implements screenModel.
@@ -40,8 +55,17 @@ func (m summaryModel) SetSize(width, height int) screenModel {
 // Quit, keeping the frame in the scrollback).
 func (m summaryModel) Keys() KeyMap {
 	k := m.keys.none()
-	enable(&k.Back)
-	k.Quit = key.NewBinding(key.WithKeys("enter", "q"), key.WithHelp("enter/q", "quit"))
+	switch {
+	case m.verifying: // esc closes verify (the screen handles it), enter does nothing
+		k.Rerun, k.Details, k.Next = verifyAgainKey, verifySampleKey, verifyCloseKey
+		enable(&k.Quit)
+	default:
+		enable(&k.Back)
+		k.Quit = key.NewBinding(key.WithKeys("enter", "q"), key.WithHelp("enter/q", "quit"))
+		if m.canVerify() {
+			k.Rerun = verifyKey
+		}
+	}
 	scrollable := m.maxOffset() > 0
 	installScrollKeys(&k, scrollable)
 	return k
@@ -51,9 +75,24 @@ func (m summaryModel) Keys() KeyMap {
 func (m summaryModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 	press, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return m, nil
+		var cmd tea.Cmd
+		m.verify, cmd = m.verify.Update(msg)
+		return m.clamp(), cmd
 	}
 	switch {
+	case m.canVerify() && key.Matches(press, verifyKey):
+		var cmd tea.Cmd
+		m.verify, cmd = m.verify.start(false)
+		m.verifying, m.offset = true, 0
+		return m, cmd
+	case m.verifying && key.Matches(press, verifySampleKey):
+		var cmd tea.Cmd
+		m.verify, cmd = m.verify.start(true)
+		m.offset = 0
+		return m, cmd
+	case m.verifying && key.Matches(press, verifyCloseKey):
+		m.verify, m.verifying, m.offset = m.verify.stop(), false, 0
+		return m, nil
 	case key.Matches(press, m.keys.Up):
 		m.offset--
 	case key.Matches(press, m.keys.Down):

@@ -151,12 +151,7 @@ func (m teardownModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		if msg.id != (runID{name: "teardown", gen: m.gen}) {
 			return m, nil
 		}
-		ev := make(map[steps.Ref]steps.Event, len(m.events)+1) // copy on write
-		for r, e := range m.events {
-			ev[r] = e
-		}
-		ev[msg.event.Step] = msg.event
-		m.events = ev
+		m.events = withEvent(m.events, msg.event)
 		return m, msg.next
 	case runDoneMsg:
 		if msg.id != (runID{name: "teardown", gen: m.gen}) {

@@ -52,9 +52,18 @@ func (m summaryModel) clamp() summaryModel {
 	return m
 }
 
-// content is the whole summary, wrapped to the width at spaces (commands
-// and paths stay whole where they fit).
+// content is what the screen shows: verify's run while it is open, else the
+// summary.
 func (m summaryModel) content() []string {
+	if m.verifying {
+		return m.verify.lines(m.width)
+	}
+	return m.summaryContent()
+}
+
+// summaryContent is the whole summary, wrapped to the width at spaces
+// (commands and paths stay whole where they fit).
+func (m summaryModel) summaryContent() []string {
 	st := m.styles
 	cfg, sum := m.s.cfg, m.s.installed
 	var lines []string
@@ -97,6 +106,8 @@ func (m summaryModel) content() []string {
 	}
 
 	lines = append(lines, "", st.Title.Render("How to verify it"))
+	add("  ", st.Subtle.Render("press v: ask each primary's istiod now which clusters it reads and whose endpoints it serves (the same as meshwiz verify "+
+		installContextFlags(cfg)+"; s there adds the helloworld sample)"), "  ")
 	add("  ", st.Subtle.Render("istiod and the gateways run in every cluster:"), "  ")
 	for _, cl := range cfg.Clusters {
 		add("    ", "kubectl --context "+installQuote(cl.Context)+" -n "+install.Namespace+" get pods", "      ")
@@ -221,7 +232,12 @@ func summaryNotDone(sum steps.Summary) (failed, cut int) {
 	return failed, cut
 }
 
-// finalText is the whole summary, printed when the wizard quits on it.
+// finalText is the whole summary, and verify's last run if there was one,
+// printed when the wizard quits on it.
 func (m summaryModel) finalText() string {
-	return strings.Join(m.content(), "\n")
+	lines := m.summaryContent()
+	if m.verify.plan != nil {
+		lines = append(append(lines, ""), m.verify.lines(m.width)...)
+	}
+	return strings.Join(lines, "\n")
 }
