@@ -3,6 +3,8 @@ package verify
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
@@ -143,6 +145,7 @@ func (v *verifier) mesh() (steps.Result, error) {
 	}
 	m := &Matrix{Cells: make([][]string, len(all))}
 	var bad []string
+	unasked := map[string]bool{} // primaries whose istiod could not be asked
 	for i, from := range all {
 		m.Clusters = append(m.Clusters, from.Name)
 		m.Cells[i] = make([]string, len(all))
@@ -151,12 +154,33 @@ func (v *verifier) mesh() (steps.Result, error) {
 			if m.Cells[i][j] != "local" && m.Cells[i][j] != "direct" && !strings.HasPrefix(m.Cells[i][j], "gateway ") {
 				bad = append(bad, fmt.Sprintf("%s → %s: %s", from.Name, to.Name, m.Cells[i][j]))
 			}
+			if m.Cells[i][j] == cellUnknown {
+				unasked[servingName(from)] = true
+			}
 		}
 	}
 	if len(bad) > 0 {
-		return steps.Result{Details: m}, fmt.Errorf("proxies cannot reach every cluster: %s", strings.Join(bad, "; "))
+		err := fmt.Errorf("proxies cannot reach every cluster: %s", strings.Join(bad, "; "))
+		if len(unasked) > 0 {
+			// Not a setup problem until istiod answers: say what to fix first.
+			names := slices.Sorted(maps.Keys(unasked))
+			err = steps.WithHint(err, fmt.Sprintf("istiod of %s could not be asked (see its istiod step): reach it first (--istiod-address CONTEXT=HOST:PORT, or pods/portforward on istiod's pod); %q cells say nothing about the mesh",
+				strings.Join(names, ", "), cellUnknown))
+		}
+		return steps.Result{Details: m}, err
 	}
 	return steps.Result{Message: fmt.Sprintf("%d clusters, every pair connected", len(all)), Details: m}, nil
+}
+
+// cellUnknown is a cell whose serving istiod could not be asked.
+const cellUnknown = "unknown"
+
+// servingName is the cluster whose istiod serves from's proxies.
+func servingName(from *Cluster) string {
+	if from.Primary {
+		return from.Name
+	}
+	return from.ControlPlane
 }
 
 // cell says how proxies in from reach endpoints in to.
@@ -173,7 +197,7 @@ func cell(from, to *Cluster, byName map[string]*Cluster) string {
 	}
 	ist := serving.Istiod
 	if ist == nil {
-		return "unknown"
+		return cellUnknown
 	}
 	if to != serving {
 		switch s := ist.sync(to.Name); {

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
 // Pages in the format of istiod's debug handlers (pilot/pkg/xds/debug.go).
@@ -190,5 +192,24 @@ func TestEndpointProblemsNameClusterAndReason(t *testing.T) {
 				t.Errorf("problems %q, want %q", probs, tc.want)
 			}
 		})
+	}
+}
+
+// TestMeshStepPointsAtAnUnreachedIstiod: when a primary's istiod could not be
+// asked, the matrix step's hint says to reach istiod first, not to run setup
+// again (the cells say nothing about the mesh yet).
+func TestMeshStepPointsAtAnUnreachedIstiod(t *testing.T) {
+	st := &state{clusters: map[string]*Cluster{}}
+	st.set(&Cluster{Context: "east", Name: "east", Network: "n1", Primary: true})
+	st.set(&Cluster{Context: "west", Name: "west", Network: "n1", Primary: true, Istiod: &Istiod{
+		Clusters: []ClusterSync{{ID: "east", SyncStatus: "synced"}}}})
+	v := &verifier{st: st, clients: []*kube.Client{{Context: "east"}, {Context: "west"}}}
+	_, err := v.mesh()
+	var h steps.Hinter
+	if err == nil || !errors.As(err, &h) {
+		t.Fatalf("mesh step: %v, want an error with a hint", err)
+	}
+	if !strings.Contains(h.Hint(), "istiod of east could not be asked") || strings.Contains(h.Hint(), "meshwiz setup") {
+		t.Errorf("hint: %q", h.Hint())
 	}
 }
