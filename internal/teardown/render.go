@@ -196,7 +196,9 @@ func leftOver(before, after *Inventory) []left {
 			kept = append(append(kept, b.Kept()...), b.Blockers...)
 		}
 		if l.c != b {
-			kept = append(kept, l.c.Kept()...)
+			for _, o := range l.c.Kept() {
+				kept = append(kept, keptSince(b, l.c, o))
+			}
 		}
 		for _, o := range kept {
 			if !seen[o.Ref()] && !o.work() {
@@ -207,6 +209,23 @@ func leftOver(before, after *Inventory) []left {
 		out = append(out, l)
 	}
 	return out
+}
+
+// keptSince gives an object the run kept its reason from both inventories:
+// istio-system that meshwiz created (the run was to delete it) but that the
+// run kept, because objects meshwiz did not create appeared in it, is not
+// "not created by meshwiz" (which is all the later inventory can tell once
+// the record and the labels are gone).
+func keptSince(before, after *Cluster, o Object) Object {
+	was, ok := before.Find(o.Kind, o.Namespace, o.Name)
+	if !ok || was.Action != Remove || o.Kind != "Namespace" {
+		return o
+	}
+	o.Reason = "meshwiz created it, but kept it: it holds objects meshwiz did not create"
+	if len(after.Blockers) > 0 {
+		o.Reason += " (" + refs(after.Blockers, 5) + ")"
+	}
+	return o
 }
 
 // LeftBehind lists what a teardown left in every cluster, and why, from

@@ -213,3 +213,21 @@ func TestPreviewRemoteAlone(t *testing.T) {
 		t.Errorf("spoke alone: %+v", breaks)
 	}
 }
+
+// TestLeftBehindNamesWhyACreatedNamespaceStayed: istio-system that meshwiz
+// created, kept by the run because a user's object appeared in it, is not
+// reported as "not created by meshwiz".
+func TestLeftBehindNamesWhyACreatedNamespaceStayed(t *testing.T) {
+	before := fake(&Cluster{Context: "a", Name: "a", HasRecord: true, Objects: []Object{
+		{Category: CatNamespace, Kind: "Namespace", Name: install.Namespace, Action: Remove, Reason: ReasonRecord},
+	}})
+	blocker := Object{Category: CatContent, Kind: "ConfigMap", Namespace: install.Namespace, Name: "late", Action: Keep, Reason: ReasonNotOurs}
+	after := fake(&Cluster{Context: "a", Name: "a", Objects: []Object{
+		{Category: CatNamespace, Kind: "Namespace", Name: install.Namespace, Action: Keep, Reason: ReasonNotOurs},
+	}, Blockers: []Object{blocker}})
+	left := strings.Join(LeftBehindLines(before, after), "\n")
+	if !strings.Contains(left, "a: kept Namespace istio-system: meshwiz created it, but kept it: it holds objects meshwiz did not create (ConfigMap late)") ||
+		strings.Contains(left, "Namespace istio-system: "+ReasonNotOurs) {
+		t.Errorf("left behind:\n%s", left)
+	}
+}
