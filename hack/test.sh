@@ -68,3 +68,26 @@ go test -race -timeout 20m "$@" "${race_pkgs[@]}"
 
 echo "== go test, Helm installs on the test bed: ${plain_pkgs[*]#"$module"/}" >&2
 go test -timeout 20m "$@" "${plain_pkgs[@]}"
+
+# Fuzz (issue 13): every parser of outside input (mesh.yaml, PEM/CA files,
+# kubeconfigs, --include, --server/--name) runs for FUZZTIME (default 5 s)
+# under Go's fuzzer, i.e. go test -run '^$' -fuzz '^FuzzX$' -fuzztime 5s per
+# target; their seeds and testdata/fuzz corpora already ran above as ordinary
+# tests. Targets are found by name, so a new Fuzz function joins by itself.
+# Each package is built once, fuzz-instrumented and without DWARF (-w), and
+# all its targets run from that binary: linking the kube and teardown test
+# binaries (Helm, client-go) is most of the cost. No test bed, no -race.
+echo "== fuzz" >&2
+FUZZTIME=${FUZZTIME:-5s}
+fuzzbin=$(mktemp -d)
+trap 'rm -rf "$fuzzbin"' EXIT
+fuzzcache="$(go env GOCACHE)/fuzz"
+for dir in $(grep -rlE --include='*_test.go' '^func Fuzz' cmd internal e2e | xargs -n1 dirname | sort -u); do
+	go test -c -fuzz . -ldflags=-w -o "$fuzzbin/fuzz.test" "./$dir"
+	pkg=$(go list "./$dir")
+	for target in $(grep -hoE '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort); do
+		echo "-- $target ($dir)" >&2
+		(cd "$dir" && "$fuzzbin/fuzz.test" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" \
+			-test.fuzzcachedir "$fuzzcache/$pkg" </dev/null)
+	done
+done
