@@ -82,12 +82,25 @@ FUZZTIME=${FUZZTIME:-5s}
 fuzzbin=$(mktemp -d)
 trap 'rm -rf "$fuzzbin"' EXIT
 fuzzcache="$(go env GOCACHE)/fuzz"
+inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
 for dir in $(grep -rlE --include='*_test.go' '^func Fuzz' cmd internal e2e | xargs -n1 dirname | sort -u); do
 	go test -c -fuzz . -ldflags=-w -o "$fuzzbin/fuzz.test" "./$dir"
 	pkg=$(go list "./$dir")
 	for target in $(grep -hoE '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort); do
 		echo "-- $target ($dir)" >&2
-		(cd "$dir" && "$fuzzbin/fuzz.test" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" \
-			-test.fuzzcachedir "$fuzzcache/$pkg" </dev/null)
+		corpus="$dir/testdata/fuzz/$target"
+		before=$(inputs "$corpus")
+		if ! (cd "$dir" && "$fuzzbin/fuzz.test" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" \
+			-test.fuzzcachedir "$fuzzcache/$pkg" </dev/null) 2>&1 | tee "$fuzzbin/log"; then
+			# Go 1.26's coordinator can report its own -fuzztime deadline as
+			# a failure ("context deadline exceeded", no input written) when
+			# the machine is loaded: go.dev/issue/75804, fixed in Go 1.27. A
+			# real failure always writes its input to testdata/fuzz.
+			if grep -qx '    context deadline exceeded' "$fuzzbin/log" && [ "$(inputs "$corpus")" = "$before" ]; then
+				echo "-- $target: the fuzz coordinator's deadline race (go.dev/issue/75804), no failing input: passed" >&2
+			else
+				exit 1
+			fi
+		fi
 	done
 done
