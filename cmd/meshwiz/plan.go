@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 )
@@ -19,6 +20,7 @@ type planOptions struct {
 	output string
 	values bool
 	out    string
+	force  bool
 }
 
 // plannedCluster is one cluster of `meshwiz plan -o json`; the form is stable.
@@ -48,7 +50,11 @@ func newPlanCmd(g *globalOptions, s streams) *cobra.Command {
 of every release, without contacting the clusters. --out DIR writes each
 cluster's objects in apply order — the Helm manifests (like helm template)
 and meshwiz's own objects, Secret data redacted — plus the values files, for
-review or GitOps. A remote's istiod values name its primary's gateway
+review or GitOps. The directory must be new or empty, or hold an earlier
+plan's files unchanged (listed with their sha256 in .meshwiz-plan.sha256):
+those are replaced, and removed when the plan no longer has them; other or
+changed files need --force (and are then left alone, or overwritten when
+the plan writes them). A remote's istiod values name its primary's gateway
 address, which is only known at install time: the plan shows a placeholder.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(g, o, s) },
@@ -56,7 +62,8 @@ address, which is only known at install time: the plan shows a placeholder.`,
 	outputFlag(cmd, &o.output)
 	cmd.Flags().StringVar(&o.config, "config", "", "mesh config file (mesh.yaml); required")
 	cmd.Flags().BoolVar(&o.values, "values", false, "also print the Helm values of every release")
-	cmd.Flags().StringVar(&o.out, "out", "", "write every cluster's objects in apply order (and the Helm values) into this directory")
+	cmd.Flags().StringVar(&o.out, "out", "", "write every cluster's objects in apply order (and the Helm values) into this directory (new, empty, or holding an earlier plan)")
+	cmd.Flags().BoolVar(&o.force, "force", false, "with --out: write even if the directory holds other files or changed plan files (other files are left alone)")
 	return cmd
 }
 
@@ -91,15 +98,15 @@ func runPlan(g *globalOptions, o *planOptions, s streams) error {
 	if err := install.Preflight(cfg, 0); err != nil {
 		return usageError{fmt.Errorf("%s:\n%w", o.config, err)}
 	}
+	warnLooseKeys(s.Err, cfg)
 	pcs, err := planned(cfg)
 	if err != nil {
 		return err
 	}
 	if o.out != "" {
-		if _, err := install.Export(cfg, o.out); err != nil {
+		if err := writePlan(cfg, o, len(pcs), s.Err); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.Err, "wrote the objects of %d clusters, in apply order, into %s\n", len(pcs), o.out)
 	}
 	if o.output == "json" {
 		enc := json.NewEncoder(s.Out)
@@ -109,6 +116,45 @@ func runPlan(g *globalOptions, o *planOptions, s streams) error {
 	fmt.Fprintf(s.Out, "Mesh %s: %s, %d clusters, Istio %s images\n%s\n", cfg.MeshID, cfg.Model, len(pcs), cfg.TagOrVersion(), install.ChartsFact(cfg))
 	printPlanned(s.Out, pcs, o.values)
 	return nil
+}
+
+// writePlan writes the plan into o.out: a new or empty directory, or one
+// holding only an earlier plan's unchanged files (replaced, and removed when
+// this plan no longer has them); anything else needs --force.
+func writePlan(cfg *mesh.Config, o *planOptions, clusters int, errOut io.Writer) error {
+	earlier, err := checkPlanDir(o.out, o.force)
+	if err != nil {
+		return err
+	}
+	written, err := install.Export(cfg, o.out)
+	if err != nil {
+		return err
+	}
+	removed, err := finishPlanDir(o.out, written, earlier)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(errOut, "wrote the objects of %d clusters, in apply order, into %s (%d files, listed with their sha256 in %s)\n",
+		clusters, o.out, len(written), planManifest)
+	if removed > 0 {
+		fmt.Fprintf(errOut, "removed %d file(s) of the earlier plan that this plan no longer has\n", removed)
+	}
+	return nil
+}
+
+// warnLooseKeys says on w which private keys of a brought CA (mode
+// existing) group or others may read, and the chmod that fixes it.
+func warnLooseKeys(w io.Writer, cfg *mesh.Config) {
+	if cfg.Security.CA.Mode != mesh.CAExisting {
+		return
+	}
+	names := make([]string, len(cfg.Clusters))
+	for i, cl := range cfg.Clusters {
+		names[i] = cl.Name
+	}
+	for _, line := range certs.KeyPermissionWarnings(cfg.Security.CA.Dir, names) {
+		fmt.Fprintf(w, "WARNING: %s\n", line)
+	}
 }
 
 // printPlanned lists every cluster's steps in order (and the Helm values).

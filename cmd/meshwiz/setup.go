@@ -109,6 +109,7 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	if err := install.Preflight(cfg, o.keyBits); err != nil {
 		return usageError{fmt.Errorf("%s:\n%w", o.config, err)}
 	}
+	warnLooseKeys(s.Err, cfg)
 	if !o.yes && !o.dryRun && !isTerminal(s.In) {
 		return usagef("setup changes %d clusters: pass --yes to confirm without a terminal", len(cfg.Clusters))
 	}

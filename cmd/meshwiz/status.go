@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/status"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -26,7 +29,8 @@ gateway's address, the clusters each istiod reads through remote secrets,
 Istio webhooks whose Service is gone, and whether the clusters form one mesh.
 
 Exit status: 0 when the mesh is healthy (warnings allowed), 3 when something
-is wrong, 2 for usage errors.`,
+is wrong or a selected cluster is not in the mesh (it holds no meshwiz
+record), 2 for usage errors.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd, g, o, s) },
 	}
@@ -43,25 +47,79 @@ func runStatus(cmd *cobra.Command, g *globalOptions, o *statusOptions, s streams
 	if err != nil {
 		return err
 	}
-	return runReadOnlyPlan(cmd, s, o.output, status.Plan(clients), "status check")
+	sum, err := renderReadOnlyPlan(cmd, s, o.output, status.Plan(clients))
+	if err != nil {
+		return err
+	}
+	failed := readOnlyExit(cmd, sum, "status check")
+	if errors.Is(failed, errAborted) {
+		return failed
+	}
+	if outside := notInMesh(sum); len(outside) > 0 {
+		msg := outsideMessage(outside, o.config)
+		if failed != nil {
+			msg = failed.Error() + "; " + msg
+		}
+		return codeError{code: exitChecksFailed, err: errors.New(msg)}
+	}
+	return failed
+}
+
+// notInMesh lists the selected clusters that hold no meshwiz record (the
+// record step warned): status cannot call such a selection healthy.
+func notInMesh(sum steps.Summary) []string {
+	var out []string
+	for _, e := range sum.Steps {
+		if e.Step.ID == status.IDRecord && e.Status == steps.Warned {
+			out = append(out, e.Step.Cluster)
+		}
+	}
+	return out
+}
+
+// outsideMessage names the clusters outside the mesh and the two fixes:
+// add them with setup, or select the clusters meant.
+func outsideMessage(contexts []string, config string) string {
+	names := strings.Join(contexts, ", ")
+	what := "cluster " + names + " is"
+	if len(contexts) > 1 {
+		what = "clusters " + names + " are"
+	}
+	fix := "add it to mesh.yaml and run `meshwiz setup --config mesh.yaml`, or check that --context names the cluster you meant"
+	if config != "" {
+		fix = fmt.Sprintf("run `meshwiz setup --config %s` to install it there, or check that the context in %s names the cluster you meant", config, config)
+	}
+	return fmt.Sprintf("%s not in the mesh (no %s/%s): %s", what, install.Namespace, install.RecordName, fix)
 }
 
 // runReadOnlyPlan runs a plan of read-only steps (status, verify), renders it
 // as text or JSON and maps the result to check's exit codes: 3 when a step
 // failed, 130 when interrupted.
 func runReadOnlyPlan(cmd *cobra.Command, s streams, output string, plan []steps.Step, what string) error {
-	sum, err := steps.Run(cmd.Context(), plan, nil)
+	sum, err := renderReadOnlyPlan(cmd, s, output, plan)
 	if err != nil {
 		return err
+	}
+	return readOnlyExit(cmd, sum, what)
+}
+
+// renderReadOnlyPlan runs plan and renders it as text or JSON.
+func renderReadOnlyPlan(cmd *cobra.Command, s streams, output string, plan []steps.Step) (steps.Summary, error) {
+	sum, err := steps.Run(cmd.Context(), plan, nil)
+	if err != nil {
+		return sum, err
 	}
 	if output == "json" {
 		err = steps.RenderJSON(s.Out, sum)
 	} else {
 		err = steps.TextReport{Color: colorOK(s.Out)}.Render(s.Out, sum)
 	}
+	return sum, err
+}
+
+// readOnlyExit maps a rendered run to check's exit codes.
+func readOnlyExit(cmd *cobra.Command, sum steps.Summary, what string) error {
 	switch {
-	case err != nil:
-		return err
 	case cmd.Context().Err() != nil:
 		return errAborted
 	case sum.Failed():

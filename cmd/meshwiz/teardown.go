@@ -111,13 +111,17 @@ func runTeardown(ctx context.Context, g *globalOptions, o *teardownOptions, s st
 		} else if err := teardown.NewDocument(inv, nil, nil, nothingResult(unreached)).Render(s.Out); err != nil {
 			return err
 		}
+		if o.dryRun {
+			return dryRunUnreached(unreached)
+		}
 		return unreachedError(unreached)
 	case o.dryRun:
 		if text {
 			fmt.Fprintln(s.Out, "\nDry run: nothing was changed.")
-			return nil
+		} else if err := teardown.NewDocument(inv, nil, nil, teardown.ResultDryRun).Render(s.Out); err != nil {
+			return err
 		}
-		return teardown.NewDocument(inv, nil, nil, teardown.ResultDryRun).Render(s.Out)
+		return dryRunUnreached(unreached)
 	case !o.yes && !isTerminal(s.In):
 		return usagef("teardown changes %d cluster(s): pass --yes to confirm without a terminal (or --dry-run to only look)", len(clients)-len(unreached))
 	case !o.yes:
@@ -276,11 +280,26 @@ func unreachedError(unreached []*teardown.Cluster) error {
 	if len(unreached) == 0 {
 		return nil
 	}
+	return fmt.Errorf("not reached: %s; nothing was changed there: run teardown again when it answers", unreachedNames(unreached))
+}
+
+// dryRunUnreached is a dry run's finding (exit 3) when clusters were not
+// reached, however many others were: the preview is incomplete, and a real
+// run would leave those clusters untouched.
+func dryRunUnreached(unreached []*teardown.Cluster) error {
+	if len(unreached) == 0 {
+		return nil
+	}
+	return codeError{code: exitChecksFailed, err: fmt.Errorf("dry run: not reached: %s; the preview above lacks it, and a real teardown would leave it untouched: run teardown again when it answers",
+		unreachedNames(unreached))}
+}
+
+func unreachedNames(unreached []*teardown.Cluster) string {
 	names := make([]string, len(unreached))
 	for i, c := range unreached {
 		names[i] = c.Context
 	}
-	return fmt.Errorf("not reached: %s; nothing was changed there: run teardown again when it answers", strings.Join(names, ", "))
+	return strings.Join(names, ", ")
 }
 
 func contextNames(clients []*kube.Client) string {

@@ -33,18 +33,7 @@ func startOwnBed(tb testing.TB, names ...string) *testbed.Bed {
 // startOwnBedSpecs is startOwnBed for clusters with settings of their own.
 func startOwnBedSpecs(tb testing.TB, specs ...testbed.ClusterSpec) *testbed.Bed {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	b, err := testbed.Start(ctx, testbed.Options{Clusters: specs, Logf: tb.Logf})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := b.Stop(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return b
+	return testbed.Own(tb, specs...)
 }
 
 // envOnBed is envFor for a bed of the test's own: clients from the bed's

@@ -1,6 +1,7 @@
 package kube_test
 
 import (
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,11 +27,17 @@ func FuzzKubeconfig(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	dir := f.TempDir()
+	n := 0
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(dir, "kubeconfig")
+		// A new file per input: the loader caches by name, size and
+		// modification time, and two inputs of one size written within one
+		// clock tick would otherwise share the first one's parse.
+		n++
+		path := filepath.Join(dir, fmt.Sprintf("kubeconfig-%d", n))
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		defer os.Remove(path)
 		l := kube.Loader{Kubeconfig: path}
 		cs, err := l.Contexts()
 		if err != nil {

@@ -87,6 +87,10 @@ func (l Loader) read(files []string) *loaded {
 	if err != nil {
 		return &loaded{err: fmt.Errorf("loading kubeconfig %s: %w", strings.Join(files, ":"), err)}
 	}
+	// A context entry without a name cannot be selected (an empty --context
+	// means the current context, which would silently be another one): it is
+	// not listed, and a file with only such entries has no contexts.
+	delete(cfg.Contexts, "")
 	if len(cfg.Contexts) == 0 {
 		if existing := existingFiles(files); len(existing) > 0 {
 			return &loaded{err: &ConfigError{Reason: ReasonNoContexts,

@@ -6,7 +6,8 @@
 // chosen once (notes §d.4).
 //
 // A Config goes through three steps: Parse (or Load) reads the file strictly
-// and fills nothing; Default fills every unset field; Validate reports every
+// and fills nothing (Load only resolves a relative security.ca.dir, set or
+// defaulted, from the file's directory); Default fills every unset field; Validate reports every
 // remaining problem at once as *FieldError values naming the field and a fix.
 // ValidateContexts then checks the contexts against the kubeconfig. Marshal
 // writes the file back, and Parse reads that back unchanged.
@@ -47,7 +48,8 @@
 //	  mtls: STRICT                     # STRICT | PERMISSIVE (default, as in Istio)
 //	  ca:
 //	    mode: generate                 # generate (default) | existing
-//	    dir: ./meshwiz-certs           # root-cert.pem, root-key.pem, <name>/{ca-cert,ca-key,cert-chain,root-cert}.pem
+//	    dir: ./meshwiz-certs           # root-cert.pem, root-key.pem, <name>/{ca-cert,ca-key,cert-chain,root-cert}.pem;
+//	                                   # relative to this file's directory (default ./meshwiz-certs beside it)
 //	eastWestGateway:
 //	  serviceType: NodePort            # LoadBalancer (default) | NodePort
 //	  # externalIPs: [192.0.2.10]      # NodePort with a single gateway: its addresses

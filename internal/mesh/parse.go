@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -69,7 +70,11 @@ type parser struct {
 	overflow error
 }
 
-// Load reads and parses the mesh file at path. Errors name the file.
+// Load reads and parses the mesh file at path. Errors name the file. Like
+// kubectl and helm with paths in their files, it resolves a relative
+// security.ca.dir from the file's directory, not the working directory: set
+// or defaulted, the CA then sits beside its mesh file wherever meshwiz runs
+// (dir: ./certs in conf/mesh.yaml is conf/certs).
 func Load(path string) (*Config, error) {
 	data, err := readCapped(path)
 	if err != nil {
@@ -79,7 +84,20 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	c.Security.CA.Dir = resolveCADir(c.Security.CA.Dir, filepath.Dir(path))
 	return c, nil
+}
+
+// resolveCADir returns the CA directory dir (DefaultCADir when empty) of a
+// mesh file in base: an absolute dir as it is, a relative one joined to base.
+func resolveCADir(dir, base string) string {
+	if dir == "" {
+		dir = DefaultCADir
+	}
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(base, dir)
 }
 
 // readCapped reads at most MaxFileBytes of path; a longer file (or a device
