@@ -92,7 +92,8 @@ func (r *run) apply(ctx context.Context, c *kube.Client, cluster string, gvr sch
 		return err
 	}
 	force := true
-	err = wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, time.Second, 30*time.Second, true, func(context.Context) (bool, error) {
+		// Under the step's context, as the reader-token wait (remote.go) says why.
 		_, err := c.Dynamic.Resource(gvr).Namespace(Namespace).Patch(ctx, u.GetName(), types.ApplyPatchType, data,
 			metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
 		if apierrors.IsNotFound(err) {

@@ -47,7 +47,11 @@ func (r *run) readerToken(ctx context.Context, cl *mesh.Cluster, progress func(s
 	bound := r.readerTokenTimeout()
 	progress(fmt.Sprintf("waiting up to %s for the token controller to fill the reader token", bound))
 	var tok readerToken
-	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, bound, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, bound, true, func(context.Context) (bool, error) {
+		// The request runs under the step's context, not the poll's: near
+		// the bound, client-go's rate limiter refuses a request that would
+		// outlive the poll's deadline with an error of its own ("would
+		// exceed context deadline"), which is not the timeout it means.
 		s, err := secrets.Get(ctx, ReaderToken, metav1.GetOptions{})
 		if err != nil {
 			return false, err
