@@ -195,12 +195,11 @@ func TestChecksFailureShowsReasonHintAndSkips(t *testing.T) {
 	}}
 	fail := checksEvent(t, m, "cluster/api-reachable", "west", steps.Failed, err.Error(), err.Hint())
 	fail.event.Err = err
-	m = update(t, m,
-		checksEvent(t, m, "cluster/api-reachable", "east", steps.Passed, "ok", ""),
-		fail,
-		checksEvent(t, m, "cluster/k8s-version", "west", steps.Skipped, "not run: cluster/api-reachable@west did not succeed", ""),
-		checksEvent(t, m, "cluster/admissionregistration-v1", "west", steps.Skipped, "not run: cluster/k8s-version@west did not succeed", ""),
-	)
+	version := checksEvent(t, m, "cluster/k8s-version", "west", steps.Skipped, "not run: cluster/api-reachable@west did not succeed", "")
+	version.event.BlockedBy = []steps.Ref{{ID: "cluster/api-reachable", Cluster: "west"}}
+	admission := checksEvent(t, m, "cluster/admissionregistration-v1", "west", steps.Skipped, "not run: cluster/k8s-version@west did not succeed", "")
+	admission.event.BlockedBy = []steps.Ref{{ID: "cluster/k8s-version", Cluster: "west"}}
+	m = update(t, m, checksEvent(t, m, "cluster/api-reachable", "east", steps.Passed, "ok", ""), fail, version, admission)
 	v := view(m)
 	for _, want := range []string{
 		"west · API server answers with the kubeconfig's credentials",
