@@ -13,6 +13,7 @@ type Event struct {
 	Time     time.Time
 	Step     Ref
 	Title    string
+	Label    string // the step's short name (Step.Name)
 	Severity Severity
 	Status   Status
 	// Message is the progress detail (Running), what the step found, or why
@@ -143,7 +144,7 @@ func link(plan []Step) []*node {
 func runNode(ctx context.Context, n *node, emit func(Event)) {
 	defer close(n.done)
 	s := n.step
-	base := Event{Step: s.Ref(), Title: s.Title, Severity: s.Severity}
+	base := Event{Step: s.Ref(), Title: s.Title, Label: s.Name(), Severity: s.Severity}
 	finish := func(e Event) {
 		e.Time = time.Now()
 		n.final = e
