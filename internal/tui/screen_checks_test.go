@@ -319,7 +319,8 @@ func TestChecksLoopbackAcceptedWithL(t *testing.T) {
 	m, _ := checksAt(t, flowSetup, 80, 24, "east", "west")
 	addr := checksEvent(t, m, "mesh/api-server-address", "", steps.Failed,
 		"context east https://127.0.0.1:40001, context west https://127.0.0.1:40002: loopback addresses: inside another cluster they name the pod itself", "set the address")
-	addr.event.Details = map[string]any{"servers": map[string]string{"east": "https://127.0.0.1:40001", "west": "https://127.0.0.1:40002"}}
+	addr.event.Details = &checks.ServerAddresses{Servers: map[string]string{"east": "https://127.0.0.1:40001", "west": "https://127.0.0.1:40002"},
+		Loopback: []string{"east", "west"}}
 	if checksScreen(m).Keys().Loopback.Enabled() {
 		t.Error("L is offered before the address check failed")
 	}
