@@ -25,40 +25,26 @@ func EnsureDir(dir string, clusters []string, o Options) (*Root, []*Intermediate
 	if err != nil {
 		return nil, nil, false, err
 	}
-	seen := map[string]bool{}
-	for _, c := range clusters {
-		if err := checkCluster(c); err != nil {
-			return nil, nil, false, err
-		}
-		if seen[c] {
-			return nil, nil, false, fmt.Errorf("cluster %q is listed twice", c)
-		}
-		seen[c] = true
-	}
-	r, generated, err := ensureRoot(dir, o)
+	p, err := Preview(dir, clusters, o)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	if now := o.Now(); !now.Before(r.Cert.NotAfter) {
-		return nil, nil, false, fmt.Errorf("%s: the root CA expired on %s; move %s away to start a new mesh root",
-			filepath.Join(dir, RootCertFile), day(r.Cert.NotAfter), dir)
+	r := p.root
+	if r == nil {
+		if r, err = GenerateRoot(o); err != nil {
+			return nil, nil, false, err
+		}
 	}
 	inters := make([]*Intermediate, len(clusters))
 	errs := make([]error, len(clusters))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for k, c := range clusters {
-		in, key, keyPEM, err := existingIntermediate(dir, c, r, o)
-		if err != nil {
-			return nil, nil, false, err
-		}
-		if in != nil {
-			inters[k] = in
+	for k, cp := range p.Clusters {
+		if cp.in != nil {
+			inters[k] = cp.in
 			continue
 		}
-		if err := r.canSign(c); err != nil {
-			return nil, nil, false, fmt.Errorf("%w in %s", err, dir)
-		}
+		c, key := cp.Name, cp.key
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
@@ -70,7 +56,7 @@ func EnsureDir(dir string, clusters []string, o Options) (*Root, []*Intermediate
 				}
 				key = gen
 			}
-			inters[k], errs[k] = r.sign(c, key, keyPEM, o)
+			inters[k], errs[k] = r.sign(c, key, cp.keyPEM, o)
 		})
 	}
 	wg.Wait()
@@ -80,11 +66,11 @@ func EnsureDir(dir string, clusters []string, o Options) (*Root, []*Intermediate
 	if err := Write(dir, r, inters); err != nil {
 		return nil, nil, false, err
 	}
-	return r, inters, generated, nil
+	return r, inters, p.Root != Reuse, nil
 }
 
 // ensureRoot loads dir's root, self-signs a certificate for a lone
-// root-key.pem, or generates a new root.
+// root-key.pem, or returns no root (and true) when a new one is generated.
 func ensureRoot(dir string, o Options) (*Root, bool, error) {
 	if _, ok, err := readOptional(filepath.Join(dir, RootCertFile)); err != nil || ok {
 		if err != nil {
@@ -99,8 +85,7 @@ func ensureRoot(dir string, o Options) (*Root, bool, error) {
 		return nil, false, err
 	}
 	if !ok {
-		r, err := GenerateRoot(o)
-		return r, err == nil, err
+		return nil, true, nil
 	}
 	key, err := parseKey(keyPEM)
 	if err != nil {
@@ -115,7 +100,8 @@ func ensureRoot(dir string, o Options) (*Root, bool, error) {
 }
 
 // existingIntermediate returns the cluster's usable intermediate from disk,
-// or the key of a half-written one, or nothing.
+// or the key of a half-written one, or nothing. r is nil when a new root is
+// generated.
 func existingIntermediate(dir, cluster string, r *Root, o Options) (*Intermediate, crypto.Signer, []byte, error) {
 	d := filepath.Join(dir, cluster)
 	certPath, keyPath := filepath.Join(d, CACertFile), filepath.Join(d, CAKeyFile)
@@ -139,6 +125,10 @@ func existingIntermediate(dir, cluster string, r *Root, o Options) (*Intermediat
 	}
 	if !hasCert {
 		return nil, key, keyPEM, nil
+	}
+	if r == nil {
+		return nil, nil, nil, fmt.Errorf("%s exists but %s does not: a new root cannot reuse it; move %s away, or add the root it was signed with",
+			certPath, filepath.Join(dir, RootCertFile), d)
 	}
 	cert, err := parseOneCert(certPEM)
 	if err != nil {

@@ -150,9 +150,18 @@ func addressKind(server string) string {
 	return ""
 }
 
+// ServerAddresses is what the API server address check found (its
+// Event.Details), for a UI that offers to accept loopback addresses.
+type ServerAddresses struct {
+	Servers map[string]string `json:"servers"` // context → the API server URL remote secrets carry
+	// Loopback are the contexts whose server is this machine (a loopback
+	// address or localhost): refused unless AllowLoopbackServers.
+	Loopback []string `json:"loopback,omitempty"`
+}
+
 func checkServerAddresses(_ context.Context, p *plan) (steps.Result, error) {
 	bad := map[string][]string{} // kind → "context url"
-	var accepted []string
+	var accepted, loopback []string
 	addrs := map[string]string{}
 	for _, m := range p.members {
 		server := m.Server
@@ -160,7 +169,11 @@ func checkServerAddresses(_ context.Context, p *plan) (steps.Result, error) {
 			server = m.client().Server
 		}
 		addrs[m.context()] = server
-		switch kind := addressKind(server); {
+		kind := addressKind(server)
+		if kind == "loopback" || kind == "localhost" {
+			loopback = append(loopback, m.context())
+		}
+		switch {
 		case kind == "":
 		case (kind == "loopback" || kind == "localhost") && p.opts.AllowLoopbackServers:
 			accepted = append(accepted, m.context()+" "+server)
@@ -168,7 +181,7 @@ func checkServerAddresses(_ context.Context, p *plan) (steps.Result, error) {
 			bad[kind] = append(bad[kind], "context "+m.context()+" "+server)
 		}
 	}
-	details := map[string]any{"servers": addrs}
+	details := &ServerAddresses{Servers: addrs, Loopback: loopback}
 	if len(bad) > 0 {
 		var parts []string
 		for _, kind := range sortedKeys(bad) {

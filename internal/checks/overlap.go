@@ -54,9 +54,11 @@ func (m *Matrix) Lines() []string {
 	return lines
 }
 
-// podRanges returns a member's merged pod ranges, or nil when unknown.
-func podRanges(ctx context.Context, m *member) (Ranges, error) {
-	nodes, err := m.facts.Nodes(ctx)
+// PodRanges returns a cluster's merged pod ranges, read from its nodes'
+// spec.podCIDRs, or nil when no node sets one (the pod CIDR overlap check
+// cannot judge the cluster then).
+func PodRanges(ctx context.Context, f *Facts) (Ranges, error) {
+	nodes, err := f.Nodes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -69,9 +71,44 @@ func podRanges(ctx context.Context, m *member) (Ranges, error) {
 	}
 	r, err := NewRanges(cidrs)
 	if err != nil {
-		return nil, fmt.Errorf("context %q: node pod CIDRs: %w", m.context(), err)
+		return nil, fmt.Errorf("context %q: node pod CIDRs: %w", f.Client.Context, err)
 	}
 	return r, nil
+}
+
+func podRanges(ctx context.Context, m *member) (Ranges, error) { return PodRanges(ctx, m.facts) }
+
+// Overlap is two clusters whose pod ranges share addresses.
+type Overlap struct {
+	A, B   string // the clusters, in the order given
+	Shared string // the first shared range, "10.244.0.0-10.244.255.255"
+}
+
+// PodOverlaps compares the pod ranges of every pair of clusters, as the pod
+// CIDR overlap check does: ranges[i] are names[i]'s (PodRanges); a nil range
+// is unknown and overlaps nothing.
+func PodOverlaps(names []string, ranges []Ranges) []Overlap {
+	var out []Overlap
+	for i := range names {
+		for j := i + 1; j < len(names); j++ {
+			if _, shared := compare(ranges[i], ranges[j]); shared != "" {
+				out = append(out, Overlap{A: names[i], B: names[j], Shared: shared})
+			}
+		}
+	}
+	return out
+}
+
+// compare is one cell of an overlap matrix ("unknown", "ok" or
+// "overlap <range>") and the first range a and b share.
+func compare(a, b Ranges) (cell, shared string) {
+	if a == nil || b == nil {
+		return "unknown", ""
+	}
+	if o := a.Overlap(b); o != "" {
+		return "overlap " + o, o
+	}
+	return "ok", ""
 }
 
 func serviceRanges(ctx context.Context, m *member) (Ranges, error) {
@@ -103,21 +140,13 @@ func overlapCheck(ctx context.Context, p *plan, what string, left, right func(i 
 			}
 			a, aName := left(i)
 			b, bName := right(j)
+			cell, o := compare(a, b)
+			mx.Cells[i][j] = cell
 			switch {
-			case a == nil || b == nil:
-				mx.Cells[i][j] = "unknown"
-				if i < j {
-					unknown = append(unknown, names[i]+"/"+names[j])
-				}
-			default:
-				if o := a.Overlap(b); o != "" {
-					mx.Cells[i][j] = "overlap " + o
-					if i < j || aName != bName {
-						overlaps = append(overlaps, fmt.Sprintf("%s %s and %s %s share %s", names[i], aName, names[j], bName, o))
-					}
-				} else {
-					mx.Cells[i][j] = "ok"
-				}
+			case cell == "unknown" && i < j:
+				unknown = append(unknown, names[i]+"/"+names[j])
+			case o != "" && (i < j || aName != bName):
+				overlaps = append(overlaps, fmt.Sprintf("%s %s and %s %s share %s", names[i], aName, names[j], bName, o))
 			}
 		}
 	}

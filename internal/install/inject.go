@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -16,7 +17,21 @@ import (
 // InjectionLabel turns on sidecar injection (default revision) for a namespace.
 const InjectionLabel = "istio-injection"
 
-// PodsWithoutSidecar lists "namespace/pod" of the namespace's pods that run
+// HasSidecar reports whether a pod runs an istio-proxy container, as a
+// container or as a native sidecar (an init container); a pod without one
+// needs a restart to get a sidecar.
+func HasSidecar(p *corev1.Pod) bool {
+	for _, cs := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
+		for _, c := range cs {
+			if c.Name == "istio-proxy" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// podsWithoutSidecar lists "namespace/pod" of the namespace's pods that run
 // without an istio-proxy container (they need a restart to get one).
 func podsWithoutSidecar(ctx context.Context, r *run, cl *mesh.Cluster, ns string) ([]string, error) {
 	pods, err := r.client(cl).Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
@@ -25,11 +40,7 @@ func podsWithoutSidecar(ctx context.Context, r *run, cl *mesh.Cluster, ns string
 	}
 	var out []string
 	for _, p := range pods.Items {
-		has := false
-		for _, c := range append(p.Spec.InitContainers, p.Spec.Containers...) {
-			has = has || c.Name == "istio-proxy"
-		}
-		if !has {
+		if !HasSidecar(&p) {
 			out = append(out, ns+"/"+p.Name)
 		}
 	}

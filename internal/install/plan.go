@@ -38,7 +38,7 @@ type builder struct {
 }
 
 func (b *builder) add(cl *mesh.Cluster, id, title, hint string, sev steps.Severity, timeout time.Duration, after []steps.Ref, fn stepFn) {
-	b.steps = append(b.steps, steps.Step{ID: id, Title: title, Hint: hint, Severity: sev, Cluster: cl.Context,
+	b.steps = append(b.steps, steps.Step{ID: id, Title: title, Label: label(id, cl), Hint: hint, Severity: sev, Cluster: cl.Context,
 		Timeout: timeout, After: after, Run: fn})
 }
 

@@ -13,6 +13,11 @@ var systemNamespaces = map[string]bool{
 	"istio-system": true, "kube-system": true, "kube-public": true, "kube-node-lease": true,
 }
 
+// IsSystemNamespace reports whether ns is one of the namespaces never
+// labelled for injection (the config refuses them; the wizard does not offer
+// them).
+func IsSystemNamespace(ns string) bool { return systemNamespaces[ns] }
+
 // clusters checks the cluster list and each cluster's fields against the
 // model.
 func (p *problems) clusters(c *Config) {

@@ -13,6 +13,7 @@ type Event struct {
 	Time     time.Time
 	Step     Ref
 	Title    string
+	Label    string // the step's short name (Step.Name)
 	Severity Severity
 	Status   Status
 	// Message is the progress detail (Running), what the step found, or why
@@ -22,6 +23,9 @@ type Event struct {
 	Hint    string
 	Details any
 	Err     error
+	// BlockedBy is set on a step Skipped because blocking dependencies did
+	// not succeed: those steps, in plan order (Message names the first).
+	BlockedBy []Ref
 	// Took is the step's duration; set on final events.
 	Took time.Duration
 }
@@ -140,7 +144,7 @@ func link(plan []Step) []*node {
 func runNode(ctx context.Context, n *node, emit func(Event)) {
 	defer close(n.done)
 	s := n.step
-	base := Event{Step: s.Ref(), Title: s.Title, Severity: s.Severity}
+	base := Event{Step: s.Ref(), Title: s.Title, Label: s.Name(), Severity: s.Severity}
 	finish := func(e Event) {
 		e.Time = time.Now()
 		n.final = e
@@ -156,14 +160,18 @@ func runNode(ctx context.Context, n *node, emit func(Event)) {
 			return
 		}
 	}
+	var by []Ref
 	for _, d := range n.blocking {
 		if d.blocked {
-			n.blocked = true
-			e := base
-			e.Status, e.Message = Skipped, fmt.Sprintf("not run: %s did not succeed", d.step.Ref())
-			finish(e)
-			return
+			by = append(by, d.step.Ref())
 		}
+	}
+	if len(by) > 0 {
+		n.blocked = true
+		e := base
+		e.Status, e.Message, e.BlockedBy = Skipped, fmt.Sprintf("not run: %s did not succeed", by[0]), by
+		finish(e)
+		return
 	}
 	if err := ctx.Err(); err != nil {
 		e := base

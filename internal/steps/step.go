@@ -85,6 +85,9 @@ type Step struct {
 	ID string
 	// Title is a present-tense claim: "API server is reachable".
 	Title string
+	// Label is a short name for narrow columns and lists ("istiod",
+	// "secret west"); "" means Title.
+	Label string
 	// Hint says what to do when the step fails (with a doc link where one exists).
 	Hint string
 	// Severity decides what a failure means (default Info: set it).
@@ -108,6 +111,14 @@ type Step struct {
 type Ref struct {
 	ID      string
 	Cluster string
+}
+
+// Name is the step's Label, or its Title when it has none.
+func (s Step) Name() string {
+	if s.Label != "" {
+		return s.Label
+	}
+	return s.Title
 }
 
 // Ref returns the step's reference.

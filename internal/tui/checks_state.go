@@ -5,10 +5,7 @@ package tui
 // cell under the cursor.
 
 import (
-	"net/netip"
-	"net/url"
-	"strings"
-
+	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
@@ -71,8 +68,9 @@ func (m checksModel) isAccepted(e steps.Event) bool {
 	return ok && message == e.Message && m.s.acked[e.Step]
 }
 
-// offerLoopback reports whether the server address check failed on a
-// loopback or localhost address that the Loopback key would accept.
+// offerLoopback reports whether the server address check failed where some
+// servers are on this machine (checks.ServerAddresses.Loopback), which the
+// Loopback key would accept.
 func (m checksModel) offerLoopback() bool {
 	if m.s.allowLoopback || m.running {
 		return false
@@ -81,31 +79,11 @@ func (m checksModel) offerLoopback() bool {
 	if !ok || e.Status != steps.Failed {
 		return false
 	}
-	if d, ok := e.Details.(map[string]any); ok {
-		if servers, ok := d["servers"].(map[string]string); ok {
-			for _, s := range servers {
-				if isLoopbackServer(s) {
-					return true
-				}
-			}
-			return false
-		}
+	switch d := e.Details.(type) {
+	case *checks.ServerAddresses:
+		return len(d.Loopback) > 0
 	}
-	return strings.Contains(e.Message, "loopback") || strings.Contains(e.Message, "localhost")
-}
-
-// isLoopbackServer reports whether an API server URL names this machine.
-func isLoopbackServer(server string) bool {
-	u, err := url.Parse(server)
-	if err != nil {
-		return false
-	}
-	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
+	return false
 }
 
 // statusRank orders statuses from the most to the least worth showing.

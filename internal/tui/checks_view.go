@@ -245,45 +245,39 @@ func (m checksModel) statusText(e steps.Event, have bool) string {
 		}
 		return with(s, e.Message)
 	case e.Status == steps.Skipped:
-		return with(st.Subtle.Render(markSkipped)+" skipped", m.explainSkip(e.Message))
+		return with(st.Subtle.Render(markSkipped)+" skipped", m.explainSkip(e))
 	}
 	return with(e.Status.Glyph()+" note", e.Message)
 }
 
-// explainSkip turns the engine's "not run: cluster/api-reachable@east did
-// not succeed" into the check that caused it, following a chain of skipped
-// checks back to the one that failed.
-func (m checksModel) explainSkip(message string) string {
-	for range len(m.cells) + 1 {
-		rest, ok := strings.CutPrefix(message, "not run: ")
-		if !ok {
-			return message
-		}
-		refText, ok := strings.CutSuffix(rest, " did not succeed")
-		if !ok {
-			return message
-		}
-		id, cluster, _ := strings.Cut(refText, "@")
-		ref := steps.Ref{ID: id, Cluster: cluster}
-		cause, ok := m.cells[ref]
-		if ok && cause.Status == steps.Skipped && strings.HasPrefix(cause.Message, "not run: ") {
-			message = cause.Message
-			continue
-		}
-		what := "did not succeed"
-		switch {
-		case ok && cause.Status == steps.Failed:
-			what = "failed"
-		case ok && cause.Status == steps.Skipped:
-			what = "was skipped"
-		}
-		where := " on " + ref.Cluster
-		if ref.Cluster == "" {
-			where = " across clusters"
-		}
-		return fmt.Sprintf("not run, because %q %s%s", m.titleOf(id), what, where)
+// explainSkip says which check a step skipped by a blocking dependency
+// waited for, following a chain of such skips (steps.Event.BlockedBy) back
+// to the check that failed; other skips keep the engine's message.
+func (m checksModel) explainSkip(e steps.Event) string {
+	if len(e.BlockedBy) == 0 {
+		return e.Message
 	}
-	return message
+	ref := e.BlockedBy[0]
+	cause, ok := m.cells[ref]
+	for range len(m.cells) {
+		if !ok || cause.Status != steps.Skipped || len(cause.BlockedBy) == 0 {
+			break
+		}
+		ref = cause.BlockedBy[0]
+		cause, ok = m.cells[ref]
+	}
+	what := "did not succeed"
+	switch {
+	case ok && cause.Status == steps.Failed:
+		what = "failed"
+	case ok && cause.Status == steps.Skipped:
+		what = "was skipped"
+	}
+	where := " on " + ref.Cluster
+	if ref.Cluster == "" {
+		where = " across clusters"
+	}
+	return fmt.Sprintf("not run, because %q %s%s", m.titleOf(ref.ID), what, where)
 }
 
 // matrixCaption says what the overlap matrix of a check compares.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/mesh"
 )
 
 // injectionTimeout bounds listing one cluster's namespaces and pods.
@@ -19,12 +20,6 @@ const injectionTimeout = 30 * time.Second
 
 // injectionPageSize is the page size when listing pods.
 const injectionPageSize = 500
-
-// injectionSkipped are the namespaces never offered: Kubernetes' and
-// Istio's own (the mesh config refuses them too).
-var injectionSkipped = map[string]bool{
-	"kube-system": true, "kube-public": true, "kube-node-lease": true, "istio-system": true,
-}
 
 // injectionNamespace is one namespace that can get sidecars.
 type injectionNamespace struct {
@@ -79,7 +74,7 @@ func injectionNamespaces(ctx context.Context, c *kube.Client) ([]injectionNamesp
 	byName := map[string]*injectionNamespace{}
 	var out []injectionNamespace
 	for _, ns := range nsList.Items {
-		if injectionSkipped[ns.Name] || ns.Status.Phase == corev1.NamespaceTerminating {
+		if mesh.IsSystemNamespace(ns.Name) || ns.Status.Phase == corev1.NamespaceTerminating {
 			continue
 		}
 		out = append(out, injectionNamespace{name: ns.Name, label: injectionLabel(ns.Labels)})
@@ -108,7 +103,7 @@ func injectionNamespaces(ctx context.Context, c *kube.Client) ([]injectionNamesp
 				continue
 			}
 			ns.pods++
-			if !injectionHasSidecar(&p) {
+			if !install.HasSidecar(&p) {
 				ns.restart++
 			}
 		}
@@ -117,17 +112,6 @@ func injectionNamespaces(ctx context.Context, c *kube.Client) ([]injectionNamesp
 		}
 		opts.Continue = pods.Continue
 	}
-}
-
-// injectionHasSidecar reports whether a pod runs an istio-proxy container
-// (as a container or a native sidecar), as the install counts it.
-func injectionHasSidecar(p *corev1.Pod) bool {
-	for _, c := range append(slices.Clone(p.Spec.InitContainers), p.Spec.Containers...) {
-		if c.Name == "istio-proxy" {
-			return true
-		}
-	}
-	return false
 }
 
 // injectionLabel is the injection label of a namespace, as it is written.

@@ -89,7 +89,7 @@ func installEnd(m Model, rest steps.Status, why string) runDoneMsg {
 			if !st.Final() {
 				st, msg = rest, why
 			}
-			sum.Steps = append(sum.Steps, steps.Event{Step: s.ref, Title: s.title, Status: st, Message: msg, Hint: s.hint, Took: s.took})
+			sum.Steps = append(sum.Steps, steps.Event{Step: s.ref, Title: s.title, Label: s.label, Status: st, Message: msg, Hint: s.hint, Took: s.took})
 		}
 	}
 	return runDoneMsg{id: im.runID(), summary: sum}

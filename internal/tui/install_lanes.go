@@ -101,7 +101,7 @@ func installLanes(cfg *mesh.Config, plan []steps.Step) (lanes []installLane, whe
 			lanes = append(lanes, installLane{context: st.Cluster, name: name})
 		}
 		where[st.Ref()] = [2]int{i, len(lanes[i].steps)}
-		lanes[i].steps = append(lanes[i].steps, installStep{ref: st.Ref(), title: st.Title, label: installLabel(st.ID, st.Title)})
+		lanes[i].steps = append(lanes[i].steps, installStep{ref: st.Ref(), title: st.Title, label: st.Name()})
 	}
 	return lanes, where
 }

@@ -9,49 +9,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/meshwiz/meshwiz/internal/certs"
-	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 )
 
-// Text shared by the review, install and summary screens: short names of
-// the install steps, durations, and the config snapshot the Cmds work on.
-
-// installLabel is the short name of an install step for a lane column
-// ("istiod", "remote secret west"); steps it does not know keep their
-// title.
-func installLabel(id, title string) string {
-	if src, ok := strings.CutPrefix(id, install.IDRemoteSecret); ok {
-		return "secret " + src
-	}
-	switch id {
-	case install.IDNamespace:
-		return "namespace"
-	case install.IDCACerts:
-		return "cacerts"
-	case install.IDBase:
-		return install.ReleaseBase
-	case install.IDIstiod:
-		if strings.Contains(title, "remote profile") {
-			return "istiod (remote)"
-		}
-		return install.ReleaseIstiod
-	case install.IDGateway:
-		return "east-west gateway"
-	case install.IDGatewayAddress:
-		return "gateway address"
-	case install.IDExposeIstiod:
-		return "expose istiod"
-	case install.IDExposeServices:
-		return "expose services"
-	case install.IDReaderToken:
-		return "reader token"
-	case install.IDMeshMTLS:
-		return "mesh mTLS"
-	case install.IDInjection:
-		return "injection labels"
-	}
-	return title
-}
+// Text shared by the review, install and summary screens: durations and the
+// config snapshot the Cmds work on.
 
 // installDuration renders a step's duration in at most 5 cells: "0.4s",
 // "12s", "2m05s", "12m", "1h05m".

@@ -187,7 +187,13 @@ func (m reviewModel) waitsFor(step steps.Step) string {
 				name = cl.Name
 			}
 		}
-		out = append(out, installLabel(ref.ID, "")+" of "+name)
+		what := ref.ID
+		for _, s := range m.plan {
+			if s.Ref() == ref {
+				what = s.Name()
+			}
+		}
+		out = append(out, what+" of "+name)
 	}
 	if len(out) == 0 {
 		return ""

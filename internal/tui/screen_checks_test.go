@@ -195,12 +195,11 @@ func TestChecksFailureShowsReasonHintAndSkips(t *testing.T) {
 	}}
 	fail := checksEvent(t, m, "cluster/api-reachable", "west", steps.Failed, err.Error(), err.Hint())
 	fail.event.Err = err
-	m = update(t, m,
-		checksEvent(t, m, "cluster/api-reachable", "east", steps.Passed, "ok", ""),
-		fail,
-		checksEvent(t, m, "cluster/k8s-version", "west", steps.Skipped, "not run: cluster/api-reachable@west did not succeed", ""),
-		checksEvent(t, m, "cluster/admissionregistration-v1", "west", steps.Skipped, "not run: cluster/k8s-version@west did not succeed", ""),
-	)
+	version := checksEvent(t, m, "cluster/k8s-version", "west", steps.Skipped, "not run: cluster/api-reachable@west did not succeed", "")
+	version.event.BlockedBy = []steps.Ref{{ID: "cluster/api-reachable", Cluster: "west"}}
+	admission := checksEvent(t, m, "cluster/admissionregistration-v1", "west", steps.Skipped, "not run: cluster/k8s-version@west did not succeed", "")
+	admission.event.BlockedBy = []steps.Ref{{ID: "cluster/k8s-version", Cluster: "west"}}
+	m = update(t, m, checksEvent(t, m, "cluster/api-reachable", "east", steps.Passed, "ok", ""), fail, version, admission)
 	v := view(m)
 	for _, want := range []string{
 		"west · API server answers with the kubeconfig's credentials",
@@ -320,7 +319,8 @@ func TestChecksLoopbackAcceptedWithL(t *testing.T) {
 	m, _ := checksAt(t, flowSetup, 80, 24, "east", "west")
 	addr := checksEvent(t, m, "mesh/api-server-address", "", steps.Failed,
 		"context east https://127.0.0.1:40001, context west https://127.0.0.1:40002: loopback addresses: inside another cluster they name the pod itself", "set the address")
-	addr.event.Details = map[string]any{"servers": map[string]string{"east": "https://127.0.0.1:40001", "west": "https://127.0.0.1:40002"}}
+	addr.event.Details = &checks.ServerAddresses{Servers: map[string]string{"east": "https://127.0.0.1:40001", "west": "https://127.0.0.1:40002"},
+		Loopback: []string{"east", "west"}}
 	if checksScreen(m).Keys().Loopback.Enabled() {
 		t.Error("L is offered before the address check failed")
 	}

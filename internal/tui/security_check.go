@@ -1,12 +1,7 @@
 package tui
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -68,66 +63,42 @@ func securityInspect(mode, dir string, names []string, keyBits int, now time.Tim
 		}
 		return rep
 	}
-	return securityInspectGenerate(dir, names, now)
+	return securityInspectGenerate(dir, names, keyBits, now)
 }
 
-// securityInspectGenerate previews certs.EnsureDir on dir.
-func securityInspectGenerate(dir string, names []string, now time.Time) securityCAReport {
-	st, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return securityCAReport{info: dir + " does not exist yet: meshwiz creates it and generates a new root CA and an intermediate CA per cluster there."}
-	case err != nil:
-		return securityCAReport{err: err}
-	case !st.IsDir():
-		return securityCAReport{err: fmt.Errorf("%s exists and is not a directory", dir)}
-	}
-	rootPath := filepath.Join(dir, certs.RootCertFile)
-	if _, err := os.Stat(rootPath); errors.Is(err, fs.ErrNotExist) {
-		for _, n := range names {
-			if p := filepath.Join(dir, n, certs.CACertFile); securityExists(p) {
-				return securityCAReport{err: fmt.Errorf("%s exists but %s does not: a new root cannot reuse it; move %s away, or add the root it was signed with",
-					p, rootPath, filepath.Join(dir, n))}
-			}
-		}
-		if securityExists(filepath.Join(dir, certs.RootKeyFile)) {
-			return securityCAReport{info: fmt.Sprintf("%s holds %s without its certificate: meshwiz self-signs a root certificate for that key and generates an intermediate CA per cluster.",
-				dir, certs.RootKeyFile)}
-		}
-		return securityCAReport{info: "meshwiz generates a new root CA and an intermediate CA per cluster in " + dir + "."}
-	} else if err != nil {
-		return securityCAReport{err: err}
-	}
-	root, err := certs.LoadRoot(dir)
+// securityInspectGenerate renders certs.Preview of dir: what certs.EnsureDir
+// reuses and what it generates there, or why it cannot.
+func securityInspectGenerate(dir string, names []string, keyBits int, now time.Time) securityCAReport {
+	p, err := certs.Preview(dir, names, certs.Options{KeyBits: keyBits, Now: func() time.Time { return now }})
 	if err != nil {
 		return securityCAReport{err: err}
 	}
-	if !now.Before(root.Cert.NotAfter) {
-		return securityCAReport{err: fmt.Errorf("%s: the root CA expired on %s; move %s away to start a new mesh root",
-			rootPath, root.Cert.NotAfter.UTC().Format(time.RFC3339), dir)}
-	}
 	var rep securityCAReport
+	for _, w := range p.Warnings {
+		rep.warns = append(rep.warns, w.Error())
+	}
+	switch {
+	case !p.Exists:
+		rep.info = dir + " does not exist yet: meshwiz creates it and generates a new root CA and an intermediate CA per cluster there."
+		return rep
+	case p.Root == certs.Generate:
+		rep.info = "meshwiz generates a new root CA and an intermediate CA per cluster in " + dir + "."
+		return rep
+	case p.Root == certs.Certify:
+		rep.info = fmt.Sprintf("%s holds %s without its certificate: meshwiz self-signs a root certificate for that key and generates an intermediate CA per cluster.",
+			dir, certs.RootKeyFile)
+		return rep
+	}
+	rep.info = fmt.Sprintf("An existing CA is in %s: it is reused (root %q, sha256 %s…)", dir, p.RootCert.Subject.CommonName,
+		certs.Fingerprint(p.RootCert)[:16])
 	var kept, issued []string
-	for _, n := range names {
-		reuse, warn, err := securityIntermediate(dir, n, root, now)
-		switch {
-		case err != nil:
-			return securityCAReport{err: err}
-		case reuse:
-			kept = append(kept, n)
-		default:
-			issued = append(issued, n)
-		}
-		if warn != "" {
-			rep.warns = append(rep.warns, warn)
+	for _, c := range p.Clusters {
+		if c.Action == certs.Reuse {
+			kept = append(kept, c.Name)
+		} else {
+			issued = append(issued, c.Name)
 		}
 	}
-	if len(issued) > 0 && root.Key == nil {
-		return securityCAReport{err: fmt.Errorf("cluster %q: cannot sign its intermediate CA: the root's private key (%s) is not available in %s",
-			issued[0], certs.RootKeyFile, dir)}
-	}
-	rep.info = fmt.Sprintf("An existing CA is in %s: it is reused (root %q, sha256 %s…)", dir, root.Cert.Subject.CommonName,
-		certs.Fingerprint(root.Cert)[:16])
 	if len(kept) > 0 {
 		rep.info += "; " + strings.Join(kept, ", ") + " keep their intermediate CA"
 	}
@@ -136,46 +107,6 @@ func securityInspectGenerate(dir string, names []string, now time.Time) security
 	}
 	rep.info += "."
 	return rep
-}
-
-// securityIntermediate says whether cluster's intermediate CA in dir is
-// reused, as certs.EnsureDir decides: a certificate and its key that verify
-// against root are reused; a lone key gets a certificate; nothing gets a new
-// intermediate; a certificate without its key, or one that does not verify,
-// is an error.
-func securityIntermediate(dir, cluster string, root *certs.Root, now time.Time) (reuse bool, warn string, err error) {
-	d := filepath.Join(dir, cluster)
-	certPath, keyPath := filepath.Join(d, certs.CACertFile), filepath.Join(d, certs.CAKeyFile)
-	certPEM, certErr := os.ReadFile(certPath)
-	keyPEM, keyErr := os.ReadFile(keyPath)
-	for _, e := range []error{certErr, keyErr} {
-		if e != nil && !errors.Is(e, fs.ErrNotExist) {
-			return false, "", e
-		}
-	}
-	switch {
-	case certErr == nil && keyErr != nil:
-		return false, "", fmt.Errorf("cluster %q: %s exists but %s is missing; remove %s to issue a new intermediate CA", cluster, certPath, keyPath, d)
-	case certErr != nil:
-		return false, "", nil
-	}
-	rootPEM := root.CertPEM
-	chain := append(bytes.TrimRight(bytes.Clone(certPEM), "\n"), '\n')
-	in := &certs.Intermediate{Cluster: cluster, CACertPEM: certPEM, CAKeyPEM: keyPEM,
-		CertChainPEM: append(chain, rootPEM...), RootCertPEM: rootPEM}
-	switch err := root.Verify(in, now); {
-	case err == nil:
-		return true, "", nil
-	case certs.IsWarning(err):
-		return true, err.Error(), nil
-	default:
-		return false, "", fmt.Errorf("%s cannot be reused (remove %s to issue a new one): %w", certPath, d, err)
-	}
-}
-
-func securityExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // securityCapitalize upper-cases the first letter of an engine message.

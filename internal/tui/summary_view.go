@@ -154,7 +154,7 @@ func (m summaryModel) installedIn(cl *mesh.Cluster, sum steps.Summary) []string 
 			continue
 		}
 		if e.Status == steps.Failed || summaryCut(e) {
-			what := installLabel(e.Step.ID, e.Title)
+			what := e.Label
 			if e.Status == steps.Failed {
 				what += " (failed)"
 			}

@@ -25,13 +25,7 @@ type topologyCIDRsMsg struct {
 	ranges   map[string]string // context → its merged pod ranges, for the clusters that have some
 	unknown  []string          // contexts whose nodes set no pod CIDR
 	failed   map[string]error  // contexts whose nodes could not be listed
-	overlaps []topologyOverlap
-}
-
-// topologyOverlap is two contexts whose pod ranges share addresses.
-type topologyOverlap struct {
-	a, b   string // contexts
-	shared string // the first shared range, "10.244.0.0-10.244.255.255"
+	overlaps []checks.Overlap  // between contexts
 }
 
 // topologyReadCIDRs lists the nodes of every context concurrently and
@@ -50,7 +44,7 @@ func topologyReadCIDRs(ctx context.Context, key string, contexts []string, clien
 				errs[i] = fmt.Errorf("no client for context %q", name)
 				continue
 			}
-			wg.Go(func() { ranges[i], errs[i] = topologyPodRanges(ctx, c) })
+			wg.Go(func() { ranges[i], errs[i] = checks.PodRanges(ctx, checks.NewFacts(c)) })
 		}
 		wg.Wait()
 		msg := topologyCIDRsMsg{key: key, ranges: map[string]string{}, failed: map[string]error{}}
@@ -64,39 +58,9 @@ func topologyReadCIDRs(ctx context.Context, key string, contexts []string, clien
 				msg.ranges[name] = ranges[i].String()
 			}
 		}
-		for i := range contexts {
-			for j := i + 1; j < len(contexts); j++ {
-				if ranges[i] == nil || ranges[j] == nil {
-					continue
-				}
-				if o := ranges[i].Overlap(ranges[j]); o != "" {
-					msg.overlaps = append(msg.overlaps, topologyOverlap{a: contexts[i], b: contexts[j], shared: o})
-				}
-			}
-		}
+		msg.overlaps = checks.PodOverlaps(contexts, ranges)
 		return msg
 	}
-}
-
-// topologyPodRanges returns a cluster's merged pod ranges, or nil when its
-// nodes set none (as the checks' pod CIDR overlap check reads them).
-func topologyPodRanges(ctx context.Context, c *kube.Client) (checks.Ranges, error) {
-	nodes, err := checks.NewFacts(c).Nodes(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var cidrs []string
-	for _, n := range nodes {
-		cidrs = append(cidrs, n.PodCIDRs...)
-	}
-	if len(cidrs) == 0 {
-		return nil, nil
-	}
-	r, err := checks.NewRanges(cidrs)
-	if err != nil {
-		return nil, fmt.Errorf("node pod CIDRs: %w", err)
-	}
-	return r, nil
 }
 
 // suggestsPerCluster reports whether the pod ranges call for a network per
@@ -114,7 +78,7 @@ func topologyCIDRNote(st Styles, msg *topologyCIDRsMsg, names func(string) strin
 	if len(msg.overlaps) > 0 {
 		pairs := make([]string, len(msg.overlaps))
 		for i, o := range msg.overlaps {
-			pairs[i] = names(o.a) + " and " + names(o.b) + " share " + o.shared
+			pairs[i] = names(o.A) + " and " + names(o.B) + " share " + o.Shared
 		}
 		out = append(out, st.Warn.Render(GlyphWarn)+" A network per cluster is suggested: the pod CIDRs overlap ("+
 			strings.Join(pairs, "; ")+"), so pods cannot reach each other's IPs directly; "+

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 )
@@ -282,7 +283,7 @@ func TestTopologyCIDRMessageUpdatesTheNetworksPage(t *testing.T) {
 	topologyWant(t, m, "Could not read the nodes of east: no client for context")
 	tm := topologyScreen(m)
 	m = topologyRun(t, m, topologyCIDRsMsg{key: tm.key, ranges: map[string]string{"east": "x", "west": "y"},
-		overlaps: []topologyOverlap{{a: "east", b: "west", shared: "10.0.0.0-10.0.0.255"}}})
+		overlaps: []checks.Overlap{{A: "east", B: "west", Shared: "10.0.0.0-10.0.0.255"}}})
 	topologyWant(t, m, "(suggested)", "east and west share 10.0.0.0-10.0.0.255")
 	if topologyScreen(m).v.perCluster {
 		t.Error("the suggestion changed a choice the user has already seen")
@@ -318,7 +319,7 @@ func TestTopologyReadCIDRs(t *testing.T) {
 		"broken": broken,
 	}
 	msg := topologyReadCIDRs(context.Background(), "k", []string{"a", "b", "none", "broken", "missing"}, clients)().(topologyCIDRsMsg)
-	if msg.key != "k" || len(msg.overlaps) != 1 || msg.overlaps[0] != (topologyOverlap{a: "a", b: "b", shared: "fd00::-fd00::ffff:ffff:ffff:ffff"}) {
+	if msg.key != "k" || len(msg.overlaps) != 1 || msg.overlaps[0] != (checks.Overlap{A: "a", B: "b", Shared: "fd00::-fd00::ffff:ffff:ffff:ffff"}) {
 		t.Errorf("overlaps = %+v, want a and b sharing fd00::/64", msg.overlaps)
 	}
 	if len(msg.unknown) != 1 || msg.unknown[0] != "none" {
