@@ -3,7 +3,9 @@
 # on the running sandbox (make sandbox), multi-primary on one network, for 2
 # and 3 clusters, median of RUNS (default 3), for each meshwiz binary given
 # (e.g. an older build, to compare before/after on the same machine and in
-# the same minutes; runs alternate between the binaries).
+# the same minutes; runs alternate between the binaries). Each setup starts
+# from clusters without istio-system (deleted with kubectl), so each teardown
+# has the namespace to delete unless it keeps it; read its "Left behind".
 #
 #   hack/bench/sandbox-times.sh bin/meshwiz [/tmp/meshwiz-before]
 set -euo pipefail
@@ -42,6 +44,15 @@ timed() { # timed OUTVAR CMD... : wall seconds of CMD, which must succeed
 	printf -v "$__v" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')"
 }
 
+# fresh: no istio-system in the clusters, so that every setup creates it and
+# every teardown deletes it (a namespace kept by an earlier binary would make
+# later teardowns skip the namespace deletion). Needs kubectl.
+fresh() {
+	for c in "$@"; do
+		kubectl --context "$c" delete namespace istio-system --ignore-not-found --wait=true >/dev/null
+	done
+}
+
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 for n in 2 3; do
@@ -57,6 +68,7 @@ for n in 2 3; do
 	declare -A su=() td=()
 	for i in $(seq "$runs"); do
 		for bin in "$@"; do
+			fresh "${ctxs[@]}"
 			timed s "$bin" setup --config "$cfg" --yes --allow-loopback-servers
 			timed d "$bin" teardown --yes --purge-crds "${ctxflags[@]}"
 			su[$bin]+="$s "
