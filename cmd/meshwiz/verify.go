@@ -116,7 +116,7 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o *verifyOptions, s streams
 		}
 		opts.Reacher = verify.Static(addrs)
 	} else {
-		sb, err := verify.LoadSandbox(verify.KubeconfigFiles(g.kubeconfig))
+		sb, err := verify.LoadSandbox(g.loader().Files())
 		if err != nil {
 			return err
 		}

@@ -19,15 +19,7 @@ import (
 func TestWatchIstiodFollowsDeployment(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	bed, err := testbed.Start(ctx, testbed.Options{Clusters: []testbed.ClusterSpec{{Name: "east"}}, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := bed.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	bed := testbed.Own(t, testbed.ClusterSpec{Name: "east"})
 	c := bed.Clusters[0]
 	cs := c.Clientset()
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: istiodNamespace}}, metav1.CreateOptions{}); err != nil {

@@ -24,7 +24,7 @@ import (
 func TestHostnameGatewayAppliesNothingToRemote(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	b := startOwnBedSpecs(t, testbed.ClusterSpec{Name: "nlb", LoadBalancerHostname: "elb.example.test"}, testbed.ClusterSpec{Name: "far"})
+	b := testbed.Own(t, testbed.ClusterSpec{Name: "nlb", LoadBalancerHostname: "elb.example.test"}, testbed.ClusterSpec{Name: "far"})
 	cfg := meshFor(t, mesh.PrimaryRemote, false, "nlb", "far")
 	sum := runPlan(t, ctx, cfg, envOnBed(t, b, cfg, 3*time.Minute, time.Minute))
 

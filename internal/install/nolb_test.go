@@ -19,7 +19,7 @@ import (
 func TestGatewayWithoutLoadBalancer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	b := startOwnBedSpecs(t, testbed.ClusterSpec{Name: "m1", NoLoadBalancer: true}, testbed.ClusterSpec{Name: "m2", NoLoadBalancer: true})
+	b := testbed.Own(t, testbed.ClusterSpec{Name: "m1", NoLoadBalancer: true}, testbed.ClusterSpec{Name: "m2", NoLoadBalancer: true})
 	cfg := meshFor(t, mesh.MultiPrimary, true, "m1", "m2")
 	addrTimeout := 4 * time.Second
 	env := envOnBed(t, b, cfg, 3*time.Minute, addrTimeout)

@@ -24,7 +24,7 @@ import (
 func TestReaderTokenWaitOnTokenlessCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	b := startOwnBedSpecs(t, testbed.ClusterSpec{Name: "notoken", ControllerManagerFlags: []string{
+	b := testbed.Own(t, testbed.ClusterSpec{Name: "notoken", ControllerManagerFlags: []string{
 		"--controllers=*,-serviceaccount-token,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller"}})
 	cs := b.Cluster("notoken").Clientset()
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace}}, metav1.CreateOptions{}); err != nil {

@@ -27,12 +27,6 @@ func startOwnBed(tb testing.TB, names ...string) *testbed.Bed {
 	for _, n := range names {
 		specs = append(specs, testbed.ClusterSpec{Name: n})
 	}
-	return startOwnBedSpecs(tb, specs...)
-}
-
-// startOwnBedSpecs is startOwnBed for clusters with settings of their own.
-func startOwnBedSpecs(tb testing.TB, specs ...testbed.ClusterSpec) *testbed.Bed {
-	tb.Helper()
 	return testbed.Own(tb, specs...)
 }
 

@@ -24,15 +24,7 @@ import (
 func TestNamespaceGoesAfterRealIstiod(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
 	defer cancel()
-	bed, err := testbed.Start(ctx, testbed.Options{Clusters: []testbed.ClusterSpec{{Name: "solo"}}, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := bed.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	bed := testbed.Own(t, testbed.ClusterSpec{Name: "solo"})
 	c, err := kube.Loader{Kubeconfig: bed.Kubeconfig}.NewClient("solo")
 	if err != nil {
 		t.Fatal(err)

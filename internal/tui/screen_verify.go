@@ -57,7 +57,7 @@ func (v verifyModel) start(sample bool) (verifyModel, tea.Cmd) {
 	v.gen++
 	v.sample, v.running = sample, true
 	v.source, v.plan, v.events, v.done, v.err = "", nil, map[steps.Ref]steps.Event{}, nil, nil
-	gen, files := v.gen, verify.KubeconfigFiles(v.s.loader.Kubeconfig)
+	gen, files := v.gen, v.s.loader.Files()
 	return v, func() tea.Msg {
 		sb, err := verify.LoadSandbox(files)
 		switch {

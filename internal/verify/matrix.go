@@ -190,7 +190,7 @@ func cell(from, to *Cluster, byName map[string]*Cluster) string {
 	}
 	serving := from
 	if !from.Primary {
-		serving = byName[from.ControlPlane]
+		serving = byName[servingName(from)]
 	}
 	if serving == nil {
 		return "no istiod"

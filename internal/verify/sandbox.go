@@ -54,23 +54,8 @@ func (s *Sandbox) Reach(ctx context.Context, c *kube.Client) (string, func(), er
 	return fb.Reach(ctx, c)
 }
 
-// KubeconfigFiles are the kubeconfig files in use: the --kubeconfig flag's,
-// else $KUBECONFIG's list (the default ~/.kube/config is never a sandbox's).
-func KubeconfigFiles(explicit string) []string {
-	if explicit != "" {
-		return []string{explicit}
-	}
-	var out []string
-	for _, f := range filepath.SplitList(os.Getenv("KUBECONFIG")) {
-		if f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // LoadSandbox reads the SandboxFile beside the first of the kubeconfig
-// files that has one. It returns nil (and no error) when none has, or when
+// files (kube.Loader.Files) that has one. It returns nil (and no error) when none has, or when
 // the list is empty (no istiod runs).
 func LoadSandbox(kubeconfigs []string) (*Sandbox, error) {
 	for _, kc := range kubeconfigs {

@@ -28,7 +28,7 @@ func TestSandboxAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("KUBECONFIG", filepath.Join(plain, "config")+string(filepath.ListSeparator)+filepath.Join(sandbox, "kubeconfig"))
-	files := KubeconfigFiles("")
+	files := kube.Loader{}.Files()
 	if len(files) != 2 {
 		t.Fatalf("kubeconfig files %v", files)
 	}
@@ -46,7 +46,7 @@ func TestSandboxAddresses(t *testing.T) {
 		t.Errorf("another cluster: fallback asked for %v (err %v)", fb.asked, err)
 	}
 
-	if got := KubeconfigFiles(filepath.Join(plain, "config")); len(got) != 1 {
+	if got := (kube.Loader{Kubeconfig: filepath.Join(plain, "config")}).Files(); len(got) != 1 {
 		t.Errorf("--kubeconfig: %v", got)
 	}
 	if sb, err := LoadSandbox([]string{filepath.Join(plain, "config")}); sb != nil || err != nil {
