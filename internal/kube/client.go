@@ -26,10 +26,12 @@ import (
 const DefaultRequestTimeout = 20 * time.Second
 
 // DefaultQPS and DefaultBurst are the client-side rate limits of a Client
-// whose kubeconfig sets none (kubectl uses similar values).
+// whose kubeconfig sets none: kubectl's (QPS 50, burst 300). A teardown's
+// discovery lists every resource kind, ~150 requests per cluster at once;
+// with a burst of 100 the rest waited 20 ms each on the limiter.
 const (
 	DefaultQPS   = 50
-	DefaultBurst = 100
+	DefaultBurst = 300
 )
 
 // Client is the bundle of clients for one kubeconfig context.
@@ -99,7 +101,7 @@ func newClient(l Loader, kc Context, cfg *rest.Config) (*Client, error) {
 	}
 	if cfg.QPS == 0 {
 		// client-go's default (5 QPS, burst 10) would make a check run of
-		// ~30 requests per cluster wait on the rate limiter.
+		// ~40 requests per cluster wait on the rate limiter.
 		cfg.QPS, cfg.Burst = DefaultQPS, DefaultBurst
 	}
 	n := new(atomic.Int64)

@@ -86,7 +86,8 @@ type node struct {
 }
 
 // Run executes plan and reports to observe (which may be nil). Steps of one
-// cluster run one after another in plan order; different clusters run
+// cluster run one after another in plan order (a Beside step together with
+// the one before it); different clusters run
 // concurrently; a cross-cluster step runs once the steps it depends on have
 // finished. Cancelling ctx stops waiting steps at once (they are reported
 // Skipped) and cancels the running ones.
@@ -118,25 +119,38 @@ func Run(ctx context.Context, plan []Step, observe Observer) (Summary, error) {
 }
 
 // link builds the dependency graph: the previous step of the same cluster's
-// lane and the declared After steps block; a cross-cluster step without After
+// lane (or, for a Beside step, what that step follows) and the declared After
+// steps block; a cross-cluster step without After
 // waits for every earlier step but is blocked by none (cross-cluster steps
 // that depend on each other say so with After).
 func link(plan []Step) []*node {
 	nodes := make([]*node, len(plan))
 	byRef := map[Ref]*node{}
-	lastInLane := map[string]*node{}
+	// tail holds the steps a lane's next step follows (more than one after
+	// Beside steps); base what the first of them follows.
+	tail, base := map[string][]*node{}, map[string][]*node{}
 	for i, s := range plan {
 		n := &node{step: s, done: make(chan struct{})}
-		if prev := lastInLane[s.Cluster]; prev != nil && s.Cluster != "" {
-			n.blocking = append(n.blocking, prev)
+		beside := s.Cluster != "" && s.Beside && len(tail[s.Cluster]) > 0
+		switch {
+		case beside:
+			n.blocking = append(n.blocking, base[s.Cluster]...)
+		case s.Cluster != "":
+			n.blocking = append(n.blocking, tail[s.Cluster]...)
 		}
 		for _, d := range s.After {
 			n.blocking = append(n.blocking, byRef[d])
 		}
+		switch {
+		case beside:
+			tail[s.Cluster] = append(tail[s.Cluster], n)
+		case s.Cluster != "":
+			base[s.Cluster], tail[s.Cluster] = n.blocking, []*node{n}
+		}
 		if s.Cluster == "" && len(s.After) == 0 {
 			n.waiting = append(n.waiting, nodes[:i]...)
 		}
-		nodes[i], byRef[s.Ref()], lastInLane[s.Cluster] = n, n, n
+		nodes[i], byRef[s.Ref()] = n, n
 	}
 	return nodes
 }

@@ -99,6 +99,11 @@ type Step struct {
 	// cross-cluster step with no After waits for every step declared before
 	// it in the plan, without being blocked by their failures.
 	After []Ref
+	// Beside lets the step run at the same time as the previous step of its
+	// cluster's lane: it waits for what that step waits for, and the lane's
+	// next step waits for both (e.g. deleting CRDs while a namespace
+	// terminates). A Fatal failure of either still blocks what follows.
+	Beside bool
 	// Timeout bounds one run of the step (default DefaultTimeout).
 	Timeout time.Duration
 	// Run does the work. It returns what it found (shown on success as well

@@ -140,7 +140,11 @@ func buildLane(l *lane, opts Options) {
 		}
 	}
 	if objs := c.Removes(CatCRD); len(objs) > 0 {
+		// Nothing in istio-system needs the CRDs any more: they go while
+		// the namespace terminates (the namespace controller alone takes
+		// at least 5 s), and the record waits for both.
 		l.add(IDCRDs, fmt.Sprintf("Istio's CRDs are deleted (%d)", len(objs)), crdHint, opts.CRDTimeout+time.Minute, crdStep(c, objs, opts.CRDTimeout))
+		l.steps[len(l.steps)-1].Beside = true
 	}
 	if c.HasRecord {
 		rec := Object{Kind: "ConfigMap", Namespace: install.Namespace, Name: install.RecordName, gvr: gvrConfigMap}
