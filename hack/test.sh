@@ -72,24 +72,13 @@ done
 bindir=$(mktemp -d)
 trap 'rm -rf "$bindir"' EXIT
 echo "== go build meshwiz (for the tests that run the real binary)" >&2
-go build -o "$bindir/meshwiz" ./cmd/meshwiz
+go build -ldflags=-w -o "$bindir/meshwiz" ./cmd/meshwiz
 export MESHWIZ_BIN="$bindir/meshwiz"
 
-# The two runs overlap: the Helm-install packages spend much of their time
-# waiting on apiservers, watches and the real istiod, and the race-detector
-# packages (one at a time) fill that time. Each run prints a package's output
-# when the package ends.
-echo "== go test -race (${#race_pkgs[@]} packages, one at a time) beside go test of the Helm-install packages: ${plain_pkgs[*]#"$module"/}" >&2
-go test -race -p 1 -timeout 20m "$@" "${race_pkgs[@]}" &
-race_pid=$!
-plain_rc=0
-go test -timeout 20m "$@" "${plain_pkgs[@]}" || plain_rc=$?
-race_rc=0
-wait "$race_pid" || race_rc=$?
-if [ "$race_rc" != 0 ] || [ "$plain_rc" != 0 ]; then
-	echo "FAIL: go test -race exit $race_rc, go test (Helm-install packages) exit $plain_rc" >&2
-	exit 1
-fi
+# Test binaries are linked without DWARF (-ldflags=-w: stack traces keep
+# their file:line, debuggers lose variables): linking is a large part of the
+# suite's CPU (Helm, client-go), and DWARF a third of each link (teardown's
+# test binary: 18 CPU-s with it, 12 without).
 
 # Fuzz (issue 13): every parser of outside input (mesh.yaml, PEM/CA files,
 # kubeconfigs, --include, --server/--name) runs for FUZZTIME (default 3 s)
@@ -99,29 +88,49 @@ fi
 # Each package is built once, fuzz-instrumented and without DWARF (-w), and
 # all its targets run from that binary: linking the kube and teardown test
 # binaries (Helm, client-go) is most of the cost. No test bed, no -race.
-echo "== fuzz" >&2
-FUZZTIME=${FUZZTIME:-3s}
-fuzzbin="$bindir"
-fuzzcache="$(go env GOCACHE)/fuzz"
-inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
-for dir in $(grep -rlE --include='*_test.go' '^func Fuzz' cmd internal e2e | xargs -n1 dirname | sort -u); do
-	go test -c -fuzz . -ldflags=-w -o "$fuzzbin/fuzz.test" "./$dir"
-	pkg=$(go list "./$dir")
-	for target in $(grep -hoE '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort); do
-		echo "-- $target ($dir)" >&2
-		corpus="$dir/testdata/fuzz/$target"
-		before=$(inputs "$corpus")
-		if ! (cd "$dir" && "$fuzzbin/fuzz.test" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" \
-			-test.fuzzcachedir "$fuzzcache/$pkg" </dev/null) 2>&1 | tee "$fuzzbin/log"; then
-			# Go 1.26's coordinator can report its own -fuzztime deadline as
-			# a failure ("context deadline exceeded", no input written) when
-			# the machine is loaded: go.dev/issue/75804, fixed in Go 1.27. A
-			# real failure always writes its input to testdata/fuzz.
-			if grep -qx '    context deadline exceeded' "$fuzzbin/log" && [ "$(inputs "$corpus")" = "$before" ]; then
-				echo "-- $target: the fuzz coordinator's deadline race (go.dev/issue/75804), no failing input: passed" >&2
-			else
-				exit 1
+# It runs after the -race packages, beside the Helm-install ones; set -e does
+# not apply inside it (it runs in an && list), so every failure returns 1.
+fuzz_all() {
+	echo "== fuzz" >&2
+	FUZZTIME=${FUZZTIME:-3s}
+	fuzzbin="$bindir"
+	fuzzcache="$(go env GOCACHE)/fuzz"
+	inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
+	for dir in $(grep -rlE --include='*_test.go' '^func Fuzz' cmd internal e2e | xargs -n1 dirname | sort -u); do
+		go test -c -fuzz . -ldflags=-w -o "$fuzzbin/fuzz.test" "./$dir" || return 1
+		pkg=$(go list "./$dir") || return 1
+		for target in $(grep -hoE '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort); do
+			echo "-- $target ($dir)" >&2
+			corpus="$dir/testdata/fuzz/$target"
+			before=$(inputs "$corpus")
+			if ! (cd "$dir" && "$fuzzbin/fuzz.test" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" \
+				-test.fuzzcachedir "$fuzzcache/$pkg" </dev/null) 2>&1 | tee "$fuzzbin/log"; then
+				# Go 1.26's coordinator can report its own -fuzztime deadline as
+				# a failure ("context deadline exceeded", no input written) when
+				# the machine is loaded: go.dev/issue/75804, fixed in Go 1.27. A
+				# real failure always writes its input to testdata/fuzz.
+				if grep -qx '    context deadline exceeded' "$fuzzbin/log" && [ "$(inputs "$corpus")" = "$before" ]; then
+					echo "-- $target: the fuzz coordinator's deadline race (go.dev/issue/75804), no failing input: passed" >&2
+				else
+					return 1
+				fi
 			fi
-		fi
+		done
 	done
-done
+}
+
+# The two runs overlap: the Helm-install packages spend much of their time
+# waiting on apiservers, watches and the real istiod, and the race-detector
+# packages (one at a time), then the fuzz block, fill that time. Each run
+# prints a package's output when the package ends.
+echo "== go test -race (${#race_pkgs[@]} packages, one at a time, then the fuzz block) beside go test of the Helm-install packages: ${plain_pkgs[*]#"$module"/}" >&2
+(go test -race -p 1 -ldflags=-w -timeout 20m "$@" "${race_pkgs[@]}" && fuzz_all) &
+race_pid=$!
+plain_rc=0
+go test -ldflags=-w -timeout 20m "$@" "${plain_pkgs[@]}" || plain_rc=$?
+race_rc=0
+wait "$race_pid" || race_rc=$?
+if [ "$race_rc" != 0 ] || [ "$plain_rc" != 0 ]; then
+	echo "FAIL: go test -race and fuzz exit $race_rc, go test (Helm-install packages) exit $plain_rc" >&2
+	exit 1
+fi
