@@ -44,6 +44,7 @@ func TestMultiPrimaryTwoNetworks(t *testing.T) {
 	checkInventory(t, o.before)
 	checkOrder(t, o.plan)
 	wantPassed(t, o)
+	documentGolden(t, "multiprimary-teardown.json.golden", NewDocument(o.before, &o.sum, o.after, ResultDone))
 	for _, ctx := range []string{"east", "west"} {
 		if n := assertClean(t, ctx); n != istioCRDs {
 			t.Errorf("%s: %d Istio CRDs left, want the %d of istio-base (kept without --purge-crds)", ctx, n, istioCRDs)
