@@ -121,6 +121,7 @@ func plan(cfg *mesh.Config, env Env) (*builder, error) {
 		b.add(cl, IDCACerts, "cacerts holds the cluster's intermediate of the mesh root", "remove the other cacerts (istiod must be restarted after), or bring that root with security.ca.mode: existing", steps.Fatal, 0, nil,
 			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureCACerts(ctx, cl) },
 		).objects = func() []map[string]any {
+			// An empty intermediate gives the Secret's keys; redacted drops the values.
 			return []map[string]any{redacted(caCertsSecret((&certs.Intermediate{}).SecretData()), func(key string) string {
 				return fmt.Sprintf("<redacted: %s of cluster %s, from %s>", key, cl.Name, cfg.Security.CA.Dir)
 			})}
