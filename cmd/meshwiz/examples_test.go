@@ -10,13 +10,7 @@ import (
 // TestExamplesPlanAsTheyAre renders every example mesh config with `plan`
 // (offline: the kubeconfig only names the sandbox's contexts).
 func TestExamplesPlanAsTheyAre(t *testing.T) {
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	os.WriteFile(kc, []byte(`apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {}}]
-contexts: [{name: east, context: {cluster: c, user: u}}, {name: west, context: {cluster: c, user: u}}, {name: north, context: {cluster: c, user: u}}]
-`), 0o600)
+	kc := offlineKubeconfig(t)
 	examples, _ := filepath.Glob("../../examples/*.yaml")
 	if len(examples) != 3 {
 		t.Fatalf("examples: %v", examples)

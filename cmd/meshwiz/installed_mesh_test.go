@@ -14,8 +14,8 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/install"
-	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestInstalledMesh runs one setup, with a CA the user brought (security.ca
@@ -183,11 +183,7 @@ security:
 	})
 
 	t.Run("status of a release left failed", func(t *testing.T) {
-		c, err := kube.Loader{Kubeconfig: b.Kubeconfig}.NewClient("west")
-		if err != nil {
-			t.Fatal(err)
-		}
-		hc, err := c.Helm(install.Namespace, nil)
+		hc, err := bedtest.Client(t, b, "west").Helm(install.Namespace, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

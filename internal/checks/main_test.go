@@ -21,9 +21,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // The package's bed: four clusters, each misconfigured for some checks.
@@ -185,16 +185,6 @@ func selfSigned(cn string) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
-// client builds a client bundle for a context of the bed's kubeconfig.
-func client(t *testing.T, b *testbed.Bed, context string) *kube.Client {
-	t.Helper()
-	c, err := kube.Loader{Kubeconfig: b.Kubeconfig}.NewClient(context)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // run plans and runs the checks for opts and returns the final events by
 // "ID@context" (cross-cluster checks by ID).
 func run(t *testing.T, opts Options) map[string]steps.Event {
@@ -218,7 +208,7 @@ func run(t *testing.T, opts Options) map[string]steps.Event {
 func clusters(t *testing.T, b *testbed.Bed, contexts ...string) []Cluster {
 	var out []Cluster
 	for _, c := range contexts {
-		out = append(out, Cluster{Client: client(t, b, c), Name: c, Network: "net-" + c})
+		out = append(out, Cluster{Client: bedtest.Client(t, b, c), Name: c, Network: "net-" + c})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/steps"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 func TestCIDROverlapMatrix(t *testing.T) {
@@ -39,7 +40,7 @@ func TestCIDROverlapMatrix(t *testing.T) {
 
 func TestServiceRangeSources(t *testing.T) {
 	b := bed(t)
-	sr, err := NewFacts(client(t, b, "good")).ServiceRange(t.Context())
+	sr, err := NewFacts(bedtest.Client(t, b, "good")).ServiceRange(t.Context())
 	if err != nil || sr.Source != SourceServiceCIDRAPI || len(sr.CIDRs) != 1 || sr.CIDRs[0] != "127.96.0.0/16" {
 		t.Errorf("ServiceRange = %+v, %v", sr, err)
 	}

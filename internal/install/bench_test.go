@@ -15,6 +15,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // BenchmarkSetup3Clusters compares installing a one-network multi-primary
@@ -131,7 +132,7 @@ func benchInstall(tb testing.TB, cfg *mesh.Config, env Env) {
 		tb.Fatal(err)
 	}
 	if sum.Failed() {
-		tb.Fatalf("install of %d cluster(s) failed:\n%s", len(cfg.Clusters), describeRun(sum))
+		tb.Fatalf("install of %d cluster(s) failed:\n%s", len(cfg.Clusters), bedtest.DescribeRun(sum))
 	}
 }
 

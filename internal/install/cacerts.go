@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -40,12 +39,7 @@ func (r *run) ensureCACerts(ctx context.Context, cl *mesh.Cluster) (steps.Result
 	case !apierrors.IsNotFound(err):
 		return steps.Result{}, fmt.Errorf("reading %s/%s: %w", Namespace, CACertsSecret, err)
 	}
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: CACertsSecret, Namespace: Namespace, Labels: managedLabels(nil)},
-		Type:       corev1.SecretTypeOpaque,
-		Data:       inter.SecretData(),
-	}
-	if _, err := secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: FieldManager}); err != nil {
+	if _, err := secrets.Create(ctx, caCertsSecret(inter.SecretData()), metav1.CreateOptions{FieldManager: FieldManager}); err != nil {
 		return steps.Result{}, fmt.Errorf("creating %s/%s: %w", Namespace, CACertsSecret, err)
 	}
 	if err := r.note(ctx, c, cl.Name, Object{APIVersion: "v1", Kind: "Secret", Namespace: Namespace, Name: CACertsSecret, Change: "created"}); err != nil {

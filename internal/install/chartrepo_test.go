@@ -5,6 +5,7 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/charts"
 	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestChartsFactNamesTheRepoKind: plan's charts line says which kind of
@@ -25,12 +26,12 @@ func TestChartsFactNamesTheRepoKind(t *testing.T) {
 		{"oci://registry.example.test/istio", []string{"(an OCI registry: Helm pulls oci://registry.example.test/istio/<chart>:<version>)"}},
 		{"https://charts.example.test/istio", []string{"(a classic Helm repository (index.yaml))"}},
 	} {
-		cfg := meshFor(t, mesh.MultiPrimary, false, "a")
+		cfg := bedtest.Mesh(t, mesh.MultiPrimary, false, "a")
 		cfg.Istio.Charts.Source, cfg.Istio.Charts.RepoURL, cfg.Istio.Version = mesh.ChartsRepo, tc.url, "1.32.1"
 		cfg.Default()
 		contains(t, tc.url, ChartsFact(cfg), tc.want...)
 	}
-	cfg := meshFor(t, mesh.MultiPrimary, false, "a")
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, false, "a")
 	if got, want := ChartsFact(cfg), "charts: embedded Istio 1.31.0; values verified against this release"; got != want {
 		t.Errorf("embedded: %q, want %q", got, want)
 	}

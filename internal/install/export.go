@@ -34,19 +34,12 @@ func PlannedReleases(cfg *mesh.Config, cl *mesh.Cluster) []PlannedRelease {
 	if cl.Role == mesh.Remote {
 		v.RemotePilotAddress = fmt.Sprintf(GatewayPlaceholder, cl.Primary)
 	}
-	out := []PlannedRelease{
-		{ReleaseBase, charts.Base, charts.BaseValues(v)},
-		{ReleaseIstiod, charts.Istiod, charts.IstiodValues(v)},
-	}
-	if cfg.NeedsEastWestGateway(cl) {
-		out = append(out, PlannedRelease{ReleaseGateway, charts.Gateway,
-			charts.GatewayValues(v, cfg.EastWestGateway.ServiceType, cfg.GatewayExternalIPs(cl))})
+	var out []PlannedRelease
+	for _, rel := range releasesOf(cfg, cl) {
+		out = append(out, PlannedRelease{rel.name, rel.chart, rel.values(cfg, cl, v)})
 	}
 	return out
 }
-
-// helmReleases maps the install steps that are Helm releases to the release.
-var helmReleases = map[string]string{IDBase: ReleaseBase, IDIstiod: ReleaseIstiod, IDGateway: ReleaseGateway}
 
 // Export writes the plan of cfg (defaulted and valid) into dir without
 // contacting the clusters, for review or GitOps: per cluster, one file per
@@ -56,7 +49,7 @@ var helmReleases = map[string]string{IDBase: ReleaseBase, IDIstiod: ReleaseIstio
 // paths it wrote, in that order. `meshwiz plan --out` and the wizard's
 // review screen both use it.
 func Export(cfg *mesh.Config, dir string) ([]string, error) {
-	plan, err := Plan(cfg, Env{})
+	b, err := plan(cfg, Env{})
 	if err != nil {
 		return nil, err
 	}
@@ -88,14 +81,15 @@ func Export(cfg *mesh.Config, dir string) ([]string, error) {
 			}
 		}
 		n := 0
-		for _, st := range plan {
+		for i, st := range b.steps {
 			if st.Cluster != cl.Context {
 				continue
 			}
 			n++
 			var body string
-			if rel, ok := helmReleases[st.ID]; ok {
-				r := releases[rel]
+			shown := b.planned[i]
+			if shown.release != "" {
+				r := releases[shown.release]
 				ch, ok := loaded[r.Chart]
 				if !ok {
 					if ch, err = charts.Load(src, r.Chart); err != nil {
@@ -107,7 +101,7 @@ func Export(cfg *mesh.Config, dir string) ([]string, error) {
 					return written, fmt.Errorf("rendering %s for cluster %s: %w", r.Name, cl.Name, err)
 				}
 			} else {
-				for _, doc := range Documents(cfg, cl, st.ID) {
+				for _, doc := range shown.documents() {
 					b, err := yaml.Marshal(doc)
 					if err != nil {
 						return written, err

@@ -107,63 +107,12 @@ func (r *run) apply(ctx context.Context, c *kube.Client, cluster string, gvr sch
 	return r.note(ctx, c, cluster, Object{APIVersion: u.GetAPIVersion(), Kind: u.GetKind(), Namespace: Namespace, Name: u.GetName(), Change: "created"})
 }
 
-// crossNetworkGateway is samples/multicluster/expose-services.yaml.
-func crossNetworkGateway() map[string]any {
-	return map[string]any{
-		"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
-		"metadata": map[string]any{"name": "cross-network-gateway", "namespace": Namespace},
-		"spec": map[string]any{
-			"selector": map[string]any{"istio": "eastwestgateway"},
-			"servers": []any{map[string]any{
-				"port":  map[string]any{"number": 15443, "name": "tls", "protocol": "TLS"},
-				"tls":   map[string]any{"mode": "AUTO_PASSTHROUGH"},
-				"hosts": []any{"*.local"},
-			}},
-		},
-	}
-}
-
 // exposeServices applies cross-network-gateway.
 func (r *run) exposeServices(ctx context.Context, cl *mesh.Cluster) (steps.Result, error) {
 	if err := r.apply(ctx, r.client(cl), cl.Name, gatewayGVR, crossNetworkGateway()); err != nil {
 		return steps.Result{}, err
 	}
 	return steps.Result{Message: "Gateway cross-network-gateway exposes *.local on 15443 (AUTO_PASSTHROUGH)"}, nil
-}
-
-// istiodExposure is samples/multicluster/expose-istiod.yaml: Gateway
-// istiod-gateway and VirtualService istiod-vs, through which remotes reach
-// istiod on 15012 (xDS) and 15017 (webhooks).
-func istiodExposure() (gw, vs map[string]any) {
-	gw = map[string]any{
-		"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
-		"metadata": map[string]any{"name": "istiod-gateway", "namespace": Namespace},
-		"spec": map[string]any{
-			"selector": map[string]any{"istio": "eastwestgateway"},
-			"servers": []any{
-				map[string]any{"port": map[string]any{"number": 15012, "name": "tls-istiod", "protocol": "tls"},
-					"tls": map[string]any{"mode": "PASSTHROUGH"}, "hosts": []any{"*"}},
-				map[string]any{"port": map[string]any{"number": 15017, "name": "tls-istiodwebhook", "protocol": "tls"},
-					"tls": map[string]any{"mode": "PASSTHROUGH"}, "hosts": []any{"*"}},
-			},
-		},
-	}
-	route := func(port, target int64) map[string]any {
-		return map[string]any{
-			"match": []any{map[string]any{"port": port, "sniHosts": []any{"*"}}},
-			"route": []any{map[string]any{"destination": map[string]any{
-				"host": "istiod." + Namespace + ".svc.cluster.local", "port": map[string]any{"number": target}}}},
-		}
-	}
-	vs = map[string]any{
-		"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-		"metadata": map[string]any{"name": "istiod-vs", "namespace": Namespace},
-		"spec": map[string]any{
-			"hosts": []any{"*"}, "gateways": []any{"istiod-gateway"},
-			"tls": []any{route(15012, 15012), route(15017, 443)},
-		},
-	}
-	return gw, vs
 }
 
 // exposeIstiod applies istiod-gateway and istiod-vs.
@@ -185,22 +134,8 @@ func (r *run) meshMTLS(ctx context.Context, cl *mesh.Cluster) (steps.Result, err
 	if r.cfg.Security.MTLS != "STRICT" {
 		return steps.Result{}, steps.Skip("mTLS is %s, Istio's default: nothing to apply", r.cfg.Security.MTLS)
 	}
-	pa := map[string]any{
-		"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
-		"metadata": map[string]any{"name": "default"},
-		"spec":     map[string]any{"mtls": map[string]any{"mode": "STRICT"}},
-	}
-	if err := r.apply(ctx, r.client(cl), cl.Name, peerAuthGVR, pa); err != nil {
+	if err := r.apply(ctx, r.client(cl), cl.Name, peerAuthGVR, strictMTLS()); err != nil {
 		return steps.Result{}, err
 	}
 	return steps.Result{Message: "PeerAuthentication istio-system/default requires mTLS mesh-wide"}, nil
-}
-
-// strictMTLS is the mesh-wide PeerAuthentication requiring mTLS.
-func strictMTLS() map[string]any {
-	return map[string]any{
-		"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
-		"metadata": map[string]any{"name": "default", "namespace": Namespace},
-		"spec":     map[string]any{"mtls": map[string]any{"mode": "STRICT"}},
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestHostnameGatewayAddress: a load balancer that reports a host name is an
@@ -30,7 +31,7 @@ func TestHostnameGatewayAddress(t *testing.T) {
 		{"multi-primary", mesh.MultiPrimary, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := meshFor(t, tc.model, true, "a", "b")
+			cfg := bedtest.Mesh(t, tc.model, true, "a", "b")
 			svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: EastWestService, Namespace: Namespace},
 				Spec:   corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer},
 				Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{Hostname: "nlb-1.elb.example.test"}}}}}

@@ -12,6 +12,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestHostnameGatewayAppliesNothingToRemote runs setup's plan for a primary
@@ -25,12 +26,12 @@ func TestHostnameGatewayAppliesNothingToRemote(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	b := testbed.Own(t, testbed.ClusterSpec{Name: "nlb", LoadBalancerHostname: "elb.example.test"}, testbed.ClusterSpec{Name: "far"})
-	cfg := meshFor(t, mesh.PrimaryRemote, false, "nlb", "far")
+	cfg := bedtest.Mesh(t, mesh.PrimaryRemote, false, "nlb", "far")
 	sum := runPlan(t, ctx, cfg, envOnBed(t, b, cfg, 3*time.Minute, time.Minute))
 
-	addr := statusOf(sum, IDGatewayAddress, "nlb")
+	addr := bedtest.Event(sum, IDGatewayAddress, "nlb")
 	if addr.Status != steps.Failed {
-		t.Fatalf("gateway-address@nlb %s: %s\n%s", addr.Status, addr.Message, describeRun(sum))
+		t.Fatalf("gateway-address@nlb %s: %s\n%s", addr.Status, addr.Message, bedtest.DescribeRun(sum))
 	}
 	contains(t, "gateway-address message", addr.Message, "host name istio-eastwestgateway-istio-system.elb.example.test", "would be ExternalName", "nothing was applied to far")
 	contains(t, "gateway-address hint", addr.Hint, "NodePort", "nothing was applied to the remotes")
@@ -40,7 +41,7 @@ func TestHostnameGatewayAppliesNothingToRemote(t *testing.T) {
 		}
 	}
 
-	far := adminOnBed(t, b, "far")
+	far := bedtest.Admin(t, b, "far")
 	if _, err := far.Kube.CoreV1().Namespaces().Get(ctx, Namespace, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("namespace %s on the remote: %v, want NotFound", Namespace, err)
 	}
@@ -82,7 +83,7 @@ func TestRemoteStartsAfterPrimaryGatewayAddress(t *testing.T) {
 		serviceType string
 		wait        bool
 	}{{mesh.LoadBalancer, true}, {mesh.NodePort, false}} {
-		cfg := meshFor(t, mesh.PrimaryRemote, false, "a", "b")
+		cfg := bedtest.Mesh(t, mesh.PrimaryRemote, false, "a", "b")
 		cfg.EastWestGateway.ServiceType = tc.serviceType
 		if tc.serviceType == mesh.NodePort {
 			cfg.EastWestGateway.ExternalIPs = []string{"192.0.2.10"}

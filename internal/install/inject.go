@@ -56,7 +56,7 @@ func (r *run) injection(ctx context.Context, cl *mesh.Cluster) (steps.Result, er
 	c := r.client(cl)
 	var restart []string
 	for _, ns := range cl.InjectNamespaces {
-		patch := mustJSON(map[string]any{"metadata": map[string]any{"labels": map[string]any{InjectionLabel: "enabled"}}})
+		patch := mustJSON(map[string]any{"metadata": map[string]any{"labels": injectionNamespace(ns).Labels}})
 		_, err := c.Kube.CoreV1().Namespaces().Patch(ctx, ns, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: FieldManager})
 		if apierrors.IsNotFound(err) {
 			return steps.Result{}, steps.WithHint(fmt.Errorf("namespace %q does not exist in %s", ns, cl.Name),

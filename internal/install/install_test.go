@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 	"helm.sh/helm/v3/pkg/action"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -26,7 +28,7 @@ import (
 // two networks: first interrupted right after east's istio-base, then again
 // (which finishes the job), then a third time (which upgrades in place).
 func TestMultiPrimaryMultiNetwork(t *testing.T) {
-	cfg := meshFor(t, mesh.MultiPrimary, true, "east", "west")
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, true, "east", "west")
 	env := envFor(t, cfg)
 	ctx, cancel := context.WithCancel(t.Context())
 	plan, err := Plan(cfg, env)
@@ -42,7 +44,7 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := statusOf(first, IDRemoteSecret+"west", "east"); e.Status != steps.Skipped {
+	if e := bedtest.Event(first, IDRemoteSecret+"west", "east"); e.Status != steps.Skipped {
 		t.Fatalf("the interrupted run went on: %s %s", e.Status, e.Message)
 	}
 
@@ -58,19 +60,19 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 	rv := recordVersion(t, "east")
 	sum := install(t, t.Context(), cfg, env)
 	for _, id := range []string{IDBase, IDIstiod, IDGateway} {
-		contains(t, "re-run of "+id, statusOf(sum, id, "east").Message, "is up to date", "nothing to change")
+		contains(t, "re-run of "+id, bedtest.Event(sum, id, "east").Message, "is up to date", "nothing to change")
 	}
-	contains(t, "re-run of the remote secret", statusOf(sum, IDRemoteSecret+"west", "east").Message, "is up to date")
+	contains(t, "re-run of the remote secret", bedtest.Event(sum, IDRemoteSecret+"west", "east").Message, "is up to date")
 	if recordVersion(t, "east") != rv {
 		t.Error("a second run rewrote the record")
 	}
 	cfg.Istio.Tag = "1.31.2" // a real change: upgraded in place
 	sum = install(t, t.Context(), cfg, env)
-	contains(t, "upgrade", statusOf(sum, IDIstiod, "east").Message, "upgraded release istiod", "revision 2")
+	contains(t, "upgrade", bedtest.Event(sum, IDIstiod, "east").Message, "upgraded release istiod", "revision 2")
 
 	for _, name := range []string{"east", "west"} {
 		other := map[string]string{"east": "west", "west": "east"}[name]
-		c := admin(t, name)
+		c := bedtest.Admin(t, testbed.Shared(), name)
 		ns, err := c.Kube.CoreV1().Namespaces().Get(t.Context(), Namespace, getOpts)
 		if err != nil {
 			t.Fatal(err)
@@ -162,7 +164,7 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 // reader token — never the operator's admin credentials.
 func checkRemoteSecret(t *testing.T, in, source string) {
 	t.Helper()
-	s, err := admin(t, in).Kube.CoreV1().Secrets(Namespace).Get(t.Context(), RemoteSecretName(source), getOpts)
+	s, err := bedtest.Admin(t, testbed.Shared(), in).Kube.CoreV1().Secrets(Namespace).Get(t.Context(), RemoteSecretName(source), getOpts)
 	if err != nil {
 		t.Fatalf("%s: remote secret for %s: %v", in, source, err)
 	}
@@ -173,7 +175,7 @@ func checkRemoteSecret(t *testing.T, in, source string) {
 	if err != nil {
 		t.Fatalf("%s: remote secret data key %q is not a kubeconfig: %v", in, source, err)
 	}
-	tok, err := admin(t, source).Kube.CoreV1().Secrets(Namespace).Get(t.Context(), ReaderToken, getOpts)
+	tok, err := bedtest.Admin(t, testbed.Shared(), source).Kube.CoreV1().Secrets(Namespace).Get(t.Context(), ReaderToken, getOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +183,7 @@ func checkRemoteSecret(t *testing.T, in, source string) {
 	if user == nil || user.Token != string(tok.Data[corev1.ServiceAccountTokenKey]) || len(user.ClientCertificateData) > 0 || len(user.ClientKeyData) > 0 {
 		t.Errorf("%s: the remote secret's user is not %s's reader token", in, source)
 	}
-	if cl := kc.Clusters[source]; cl == nil || cl.Server != admin(t, source).Server {
+	if cl := kc.Clusters[source]; cl == nil || cl.Server != bedtest.Admin(t, testbed.Shared(), source).Server {
 		t.Errorf("%s: the remote secret's server is not %s's", in, source)
 	}
 	// The kubeconfig really works against the source, with the reader's rights only.
@@ -205,7 +207,7 @@ func checkRemoteSecret(t *testing.T, in, source string) {
 // TestPrimaryRemoteMultiNetwork installs hub (primary) and spoke (remote) on
 // two networks with STRICT mTLS and injection in spoke's "app" namespace.
 func TestPrimaryRemoteMultiNetwork(t *testing.T) {
-	spokeAdmin := admin(t, "spoke")
+	spokeAdmin := bedtest.Admin(t, testbed.Shared(), "spoke")
 	if _, err := spokeAdmin.Kube.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "app"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -213,19 +215,19 @@ func TestPrimaryRemoteMultiNetwork(t *testing.T) {
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx"}}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := meshFor(t, mesh.PrimaryRemote, true, "hub", "spoke")
+	cfg := bedtest.Mesh(t, mesh.PrimaryRemote, true, "hub", "spoke")
 	cfg.Security.MTLS = "STRICT"
 	cfg.Cluster("spoke").InjectNamespaces = []string{"app"}
 	sum := install(t, t.Context(), cfg, envFor(t, cfg))
 
-	hubAddr := statusOf(sum, IDGatewayAddress, "hub")
-	if hubAddr.Status != steps.Passed || statusOf(sum, IDIstiod, "spoke").Time.Before(hubAddr.Time) {
+	hubAddr := bedtest.Event(sum, IDGatewayAddress, "hub")
+	if hubAddr.Status != steps.Passed || bedtest.Event(sum, IDIstiod, "spoke").Time.Before(hubAddr.Time) {
 		t.Errorf("spoke's istiod did not wait for hub's gateway address: %+v", hubAddr)
 	}
 	addr := strings.TrimPrefix(hubAddr.Message, "east-west gateway address ")
-	contains(t, "injection", statusOf(sum, IDInjection, "spoke").Message, "app", "1 pod(s) need a restart")
+	contains(t, "injection", bedtest.Event(sum, IDInjection, "spoke").Message, "app", "1 pod(s) need a restart")
 
-	spoke, hub := admin(t, "spoke"), admin(t, "hub")
+	spoke, hub := bedtest.Admin(t, testbed.Shared(), "spoke"), bedtest.Admin(t, testbed.Shared(), "hub")
 	ns, err := spoke.Kube.CoreV1().Namespaces().Get(t.Context(), Namespace, getOpts)
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +290,7 @@ func TestPrimaryRemoteMultiNetwork(t *testing.T) {
 // helmStatus is the status of a release's newest revision ("" when none).
 func helmStatus(t *testing.T, cluster, name string) string {
 	t.Helper()
-	cfg, err := admin(t, cluster).Helm(Namespace, nil)
+	cfg, err := bedtest.Admin(t, testbed.Shared(), cluster).Helm(Namespace, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +302,7 @@ func helmStatus(t *testing.T, cluster, name string) string {
 }
 
 func recordVersion(t *testing.T, cluster string) string {
-	cm, err := admin(t, cluster).Kube.CoreV1().ConfigMaps(Namespace).Get(t.Context(), RecordName, getOpts)
+	cm, err := bedtest.Admin(t, testbed.Shared(), cluster).Kube.CoreV1().ConfigMaps(Namespace).Get(t.Context(), RecordName, getOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

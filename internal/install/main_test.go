@@ -8,40 +8,17 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // The package's bed: east and west for multi-primary on two networks, hub
 // (primary) and spoke (remote) for primary-remote on two networks. Every
 // test installs into its own clusters.
 func TestMain(m *testing.M) {
-	testbed.Main(m, testbed.Options{Clusters: []testbed.ClusterSpec{
-		{Name: "east"}, {Name: "west"},
-		// spoke's istiod EndpointSlice points at hub's gateway: not loopback.
-		{Name: "hub", LoadBalancerNet: "203.0.113.0/24"}, {Name: "spoke"},
-	}})
-}
-
-// meshFor builds a defaulted, valid mesh config for contexts of the bed.
-func meshFor(t *testing.T, model mesh.Model, multiNetwork bool, contexts ...string) *mesh.Config {
-	t.Helper()
-	cfg := &mesh.Config{APIVersion: mesh.APIVersion, Kind: mesh.Kind, Model: model}
-	for _, c := range contexts {
-		cl := mesh.Cluster{Context: c, Name: c}
-		if multiNetwork {
-			cl.Network = "net-" + c
-		}
-		cfg.Clusters = append(cfg.Clusters, cl)
-	}
-	cfg.Security.CA.Dir = t.TempDir()
-	cfg.Default()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+	testbed.Main(m, bedtest.TwoMeshes())
 }
 
 // envFor builds the clients (from the shared bed's kubeconfig) and the certificates.
@@ -76,15 +53,6 @@ func install(t *testing.T, ctx context.Context, cfg *mesh.Config, env Env) steps
 	return sum
 }
 
-func statusOf(sum steps.Summary, id, cluster string) steps.Event {
-	for _, e := range sum.Steps {
-		if e.Step.ID == id && e.Step.Cluster == cluster {
-			return e
-		}
-	}
-	return steps.Event{}
-}
-
 func contains(t *testing.T, what, s string, subs ...string) {
 	t.Helper()
 	for _, sub := range subs {
@@ -92,14 +60,6 @@ func contains(t *testing.T, what, s string, subs ...string) {
 			t.Errorf("%s: %q lacks %q", what, s, sub)
 		}
 	}
-}
-
-func admin(t *testing.T, name string) *kube.Client {
-	c, err := kube.NewClientForConfig(name, testbed.Shared().Cluster(name).RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 var getOpts = metav1.GetOptions{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -25,8 +24,7 @@ func (r *run) ensureNamespace(ctx context.Context, cl *mesh.Cluster) (steps.Resu
 	created := false
 	switch {
 	case apierrors.IsNotFound(err):
-		ns, err = nss.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace, Labels: managedLabels(nil)}},
-			metav1.CreateOptions{FieldManager: FieldManager})
+		ns, err = nss.Create(ctx, istioNamespace(cl), metav1.CreateOptions{FieldManager: FieldManager})
 		if err != nil {
 			return steps.Result{}, fmt.Errorf("creating namespace %s: %w", Namespace, err)
 		}
@@ -37,12 +35,13 @@ func (r *run) ensureNamespace(ctx context.Context, cl *mesh.Cluster) (steps.Resu
 	if ns.DeletionTimestamp != nil {
 		return steps.Result{}, fmt.Errorf("namespace %s is being deleted: wait until it is gone, then run again", Namespace)
 	}
-	labels := map[string]any{NetworkLabel: cl.Network}
-	annotations := map[string]any{}
-	if cl.Role == mesh.Remote {
-		annotations[ControlPlaneAnno] = cl.Primary
+	// An adopted namespace gets the topology only: it stays the user's.
+	labels, annotations := namespaceTopology(cl)
+	metadata := map[string]any{"labels": labels}
+	if annotations != nil {
+		metadata["annotations"] = annotations
 	}
-	patch := map[string]any{"metadata": map[string]any{"labels": labels, "annotations": annotations}}
+	patch := map[string]any{"metadata": metadata}
 	if _, err := nss.Patch(ctx, Namespace, types.MergePatchType, mustJSON(patch), metav1.PatchOptions{FieldManager: FieldManager}); err != nil {
 		return steps.Result{}, fmt.Errorf("labelling namespace %s: %w", Namespace, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestGatewayWithoutLoadBalancer runs setup on two clusters without a
@@ -20,17 +21,17 @@ func TestGatewayWithoutLoadBalancer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	b := testbed.Own(t, testbed.ClusterSpec{Name: "m1", NoLoadBalancer: true}, testbed.ClusterSpec{Name: "m2", NoLoadBalancer: true})
-	cfg := meshFor(t, mesh.MultiPrimary, true, "m1", "m2")
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, true, "m1", "m2")
 	addrTimeout := 4 * time.Second
 	env := envOnBed(t, b, cfg, 3*time.Minute, addrTimeout)
 	sum := runPlan(t, ctx, cfg, env)
 	for _, cl := range []string{"m1", "m2"} {
-		gw, addr := statusOf(sum, IDGateway, cl), statusOf(sum, IDGatewayAddress, cl)
+		gw, addr := bedtest.Event(sum, IDGateway, cl), bedtest.Event(sum, IDGatewayAddress, cl)
 		if gw.Status != steps.Passed {
 			t.Errorf("%s: the gateway release %s: %s", cl, gw.Status, gw.Message)
 		}
 		if addr.Status != steps.Failed {
-			t.Fatalf("%s: gateway-address %s: %s\n%s", cl, addr.Status, addr.Message, describeRun(sum))
+			t.Fatalf("%s: gateway-address %s: %s\n%s", cl, addr.Status, addr.Message, bedtest.DescribeRun(sum))
 		}
 		contains(t, cl+" gateway-address message", addr.Message, "no external address", "within 4s", "type LoadBalancer) has no external address yet")
 		contains(t, cl+" gateway-address hint", addr.Hint, "load-balancer controller", "NodePort")

@@ -7,7 +7,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 
-	"github.com/meshwiz/meshwiz/internal/charts"
+	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -33,13 +33,46 @@ type stepFn func(ctx context.Context, progress func(string)) (steps.Result, erro
 // builder appends steps phase by phase, so that a step may depend on any
 // step of an earlier phase in any cluster.
 type builder struct {
-	r     *run
-	steps []steps.Step
+	r       *run
+	steps   []steps.Step
+	planned []*planned // what each step applies, for Export
 }
 
-func (b *builder) add(cl *mesh.Cluster, id, title, hint string, sev steps.Severity, timeout time.Duration, after []steps.Ref, fn stepFn) {
+// planned is what a step applies, as Export writes it: a Helm release, or
+// meshwiz's own objects (from the builders the step applies, Secret data
+// redacted). Waits have neither.
+type planned struct {
+	release string
+	objects func() []map[string]any
+}
+
+// documents are the step's own objects, in apply order.
+func (p *planned) documents() []map[string]any {
+	if p.objects == nil {
+		return nil
+	}
+	return p.objects()
+}
+
+func (b *builder) add(cl *mesh.Cluster, id, title, hint string, sev steps.Severity, timeout time.Duration, after []steps.Ref, fn stepFn) *planned {
 	b.steps = append(b.steps, steps.Step{ID: id, Title: title, Label: label(id, cl), Hint: hint, Severity: sev, Cluster: cl.Context,
 		Timeout: timeout, After: after, Run: fn})
+	p := &planned{}
+	b.planned = append(b.planned, p)
+	return p
+}
+
+// helm adds the step that installs or upgrades release in cl.
+func (b *builder) helm(cl *mesh.Cluster, id, title string, timeout time.Duration, after []steps.Ref, release string) {
+	r := b.r
+	b.add(cl, id, title, helmHint, steps.Fatal, timeout, after, func(ctx context.Context, p func(string)) (steps.Result, error) {
+		return r.installRelease(ctx, cl, release, p)
+	}).release = release
+}
+
+// objects makes a step's documents from the objects it applies.
+func objects(docs ...map[string]any) func() []map[string]any {
+	return func() []map[string]any { return docs }
 }
 
 // Plan builds the install steps for cfg, which must be defaulted and valid.
@@ -48,6 +81,15 @@ func (b *builder) add(cl *mesh.Cluster, id, title, hint string, sev steps.Severi
 // primary's gateway address; a remote secret waits for its source's reader
 // token (and its target's istiod, earlier in that lane).
 func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
+	b, err := plan(cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	return b.steps, nil
+}
+
+// plan builds the steps and what each applies.
+func plan(cfg *mesh.Config, env Env) (*builder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -70,33 +112,36 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 		all[i] = &cfg.Clusters[i]
 	}
 	ref := func(id string, cl *mesh.Cluster) []steps.Ref { return []steps.Ref{{ID: id, Cluster: cl.Context}} }
-	helm := func(release, chartName string, cl *mesh.Cluster) stepFn {
-		return func(ctx context.Context, p func(string)) (steps.Result, error) {
-			return r.installRelease(ctx, cl, release, chartName, p)
-		}
-	}
 
 	// Phase 1, every cluster: namespace, cacerts (before istiod starts), CRDs.
 	phase1 := func(cl *mesh.Cluster, after []steps.Ref) {
 		b.add(cl, IDNamespace, "istio-system exists with the cluster's topology labels", "", steps.Fatal, 0, after,
-			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureNamespace(ctx, cl) })
+			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureNamespace(ctx, cl) },
+		).objects = objects(document(istioNamespace(cl)))
 		b.add(cl, IDCACerts, "cacerts holds the cluster's intermediate of the mesh root", "remove the other cacerts (istiod must be restarted after), or bring that root with security.ca.mode: existing", steps.Fatal, 0, nil,
-			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureCACerts(ctx, cl) })
-		b.add(cl, IDBase, "Helm release istio-base is deployed (CRDs, reader ServiceAccount)", helmHint, steps.Fatal, helmStep, nil,
-			helm(ReleaseBase, charts.Base, cl))
+			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.ensureCACerts(ctx, cl) },
+		).objects = func() []map[string]any {
+			// An empty intermediate gives the Secret's keys; redacted drops the values.
+			return []map[string]any{redacted(caCertsSecret((&certs.Intermediate{}).SecretData()), func(key string) string {
+				return fmt.Sprintf("<redacted: %s of cluster %s, from %s>", key, cl.Name, cfg.Security.CA.Dir)
+			})}
+		}
+		b.helm(cl, IDBase, "Helm release istio-base is deployed (CRDs, reader ServiceAccount)", helmStep, nil, ReleaseBase)
 	}
 	// Phase 2, primaries: istiod, then the east-west gateway where needed.
 	for _, cl := range cfg.Primaries() {
 		phase1(cl, nil)
-		b.add(cl, IDIstiod, "Helm release istiod is deployed and ready", helmHint, steps.Fatal, helmStep, nil, helm(ReleaseIstiod, charts.Istiod, cl))
+		b.helm(cl, IDIstiod, "Helm release istiod is deployed and ready", helmStep, nil, ReleaseIstiod)
 		b.gateway(cl, helmStep, addrStep, nil)
 		if len(cfg.RemotesOf(cl.Name)) > 0 {
 			b.add(cl, IDExposeIstiod, "istiod is exposed to remotes through the east-west gateway", "", steps.Fatal, time.Minute, nil,
-				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.exposeIstiod(ctx, cl) })
+				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.exposeIstiod(ctx, cl) },
+			).objects = objects(istiodExposure())
 		}
 		if cfg.MultiNetwork() {
 			b.add(cl, IDExposeServices, "services are exposed across networks (cross-network-gateway)", "", steps.Fatal, time.Minute, nil,
-				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.exposeServices(ctx, cl) })
+				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.exposeServices(ctx, cl) },
+			).objects = objects(crossNetworkGateway())
 		}
 	}
 	// A remote's lane starts once its primary's load balancer has given the
@@ -114,15 +159,15 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 	// Phase 3, remotes: istiod in the remote profile, pointed at the primary's gateway.
 	for _, cl := range cfg.Remotes() {
 		primary := cfg.Cluster(cl.Primary)
-		b.add(cl, IDIstiod, "Helm release istiod (remote profile) points at the primary", helmHint, steps.Fatal, helmStep,
-			ref(IDGatewayAddress, primary), helm(ReleaseIstiod, charts.Istiod, cl))
+		b.helm(cl, IDIstiod, "Helm release istiod (remote profile) points at the primary", helmStep, ref(IDGatewayAddress, primary), ReleaseIstiod)
 	}
 	// Phase 4: reader tokens in every cluster another cluster's istiod reads.
 	sources := readSources(cfg)
 	for _, cl := range all {
 		if len(sources[cl.Name]) > 0 {
 			b.add(cl, IDReaderToken, "the reader ServiceAccount has a token for remote secrets", readerTokenHint, steps.Fatal, r.readerTokenTimeout()+30*time.Second, nil,
-				func(ctx context.Context, p func(string)) (steps.Result, error) { return r.readerToken(ctx, cl, p) })
+				func(ctx context.Context, p func(string)) (steps.Result, error) { return r.readerToken(ctx, cl, p) },
+			).objects = objects(document(readerTokenSecret()))
 		}
 	}
 	// Phase 5: remote secrets, in the lane of the cluster whose istiod reads.
@@ -132,7 +177,16 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 				"", steps.Fatal, time.Minute, ref(IDReaderToken, src),
 				func(ctx context.Context, _ func(string)) (steps.Result, error) {
 					return r.remoteSecret(ctx, src, target)
-				})
+				},
+			).objects = func() []map[string]any {
+				server := src.Server
+				if server == "" {
+					server = "<API server of context " + src.Context + " from the kubeconfig>"
+				}
+				return []map[string]any{redacted(remoteSecretObject(src.Name, nil), func(string) string {
+					return fmt.Sprintf("<redacted: kubeconfig for %s with server %s and the token of %s/%s>", src.Name, server, Namespace, ReaderSA)
+				})}
+			}
 		}
 	}
 	// Phase 6: remotes on their own network get their gateway once attached.
@@ -151,13 +205,23 @@ func Plan(cfg *mesh.Config, env Env) ([]steps.Step, error) {
 	// "Before you begin" / "Configure trust" plugs a CA into every cluster.
 	for _, cl := range all {
 		if cl.Role == mesh.Primary {
-			b.add(cl, IDMeshMTLS, "mesh-wide mTLS mode is applied", "", steps.Fatal, time.Minute, nil,
+			shown := b.add(cl, IDMeshMTLS, "mesh-wide mTLS mode is applied", "", steps.Fatal, time.Minute, nil,
 				func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.meshMTLS(ctx, cl) })
+			if cfg.Security.MTLS == mesh.MTLSStrict {
+				shown.objects = objects(strictMTLS())
+			}
 		}
 		b.add(cl, IDInjection, "chosen namespaces have sidecar injection enabled", "", steps.Error, time.Minute, nil,
-			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.injection(ctx, cl) })
+			func(ctx context.Context, _ func(string)) (steps.Result, error) { return r.injection(ctx, cl) },
+		).objects = func() []map[string]any {
+			var out []map[string]any
+			for _, ns := range cl.InjectNamespaces {
+				out = append(out, document(injectionNamespace(ns)))
+			}
+			return out
+		}
 	}
-	return b.steps, nil
+	return b, nil
 }
 
 const helmHint = "see the error above; `helm status <release> -n istio-system --kube-context <context>` shows the release, and running setup again repairs or upgrades it"
@@ -168,10 +232,7 @@ func (b *builder) gateway(cl *mesh.Cluster, helmStep, addrStep time.Duration, af
 		return
 	}
 	r := b.r
-	b.add(cl, IDGateway, "Helm release istio-eastwestgateway is deployed", helmHint, steps.Fatal, helmStep, after,
-		func(ctx context.Context, p func(string)) (steps.Result, error) {
-			return r.installRelease(ctx, cl, ReleaseGateway, charts.Gateway, p)
-		})
+	b.helm(cl, IDGateway, "Helm release istio-eastwestgateway is deployed", helmStep, after, ReleaseGateway)
 	b.add(cl, IDGatewayAddress, "the east-west gateway has an external address", "", steps.Fatal, addrStep, nil,
 		func(ctx context.Context, p func(string)) (steps.Result, error) {
 			return r.waitGatewayAddress(ctx, cl, p)

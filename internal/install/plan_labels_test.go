@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestPlanLabelsEveryStep: every install step carries a short label, and a
 // remote's istiod is labelled as the remote profile it runs, so that no UI
 // reads that from the title.
 func TestPlanLabelsEveryStep(t *testing.T) {
-	cfg := meshFor(t, mesh.PrimaryRemote, true, "a", "b", "c")
+	cfg := bedtest.Mesh(t, mesh.PrimaryRemote, true, "a", "b", "c")
 	plan, err := Plan(cfg, Env{})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // lanes returns each cluster's step IDs in plan order.
@@ -43,7 +44,7 @@ func TestPlanShapes(t *testing.T) {
 		}, map[string]string{"install/eastwest-gateway@b": "install/remote-secret/b@a"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := meshFor(t, tc.model, tc.multi, "a", "b", "c")
+			cfg := bedtest.Mesh(t, tc.model, tc.multi, "a", "b", "c")
 			plan, err := Plan(cfg, Env{})
 			if err != nil {
 				t.Fatal(err)
@@ -81,7 +82,7 @@ func TestPlanShapes(t *testing.T) {
 }
 
 func TestPlanRejectsInvalidConfig(t *testing.T) {
-	cfg := meshFor(t, mesh.MultiPrimary, false, "a", "b")
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, false, "a", "b")
 	cfg.Clusters[1].Name = "Kubernetes"
 	if _, err := Plan(cfg, Env{}); err == nil || !strings.Contains(err.Error(), "clusters[1].name") {
 		t.Errorf("Plan accepted an invalid config: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestReaderTokenWaitOnTokenlessCluster: on a cluster whose
@@ -33,9 +34,9 @@ func TestReaderTokenWaitOnTokenlessCluster(t *testing.T) {
 	if _, err := cs.CoreV1().ServiceAccounts(Namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: ReaderSA}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := meshFor(t, mesh.MultiPrimary, false, "notoken", "other")
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, false, "notoken", "other")
 	const bound = 3 * time.Second
-	env := Env{Clients: map[string]*kube.Client{"notoken": adminOnBed(t, b, "notoken")}, ReaderTokenTimeout: bound}
+	env := Env{Clients: map[string]*kube.Client{"notoken": bedtest.Admin(t, b, "notoken")}, ReaderTokenTimeout: bound}
 	r := &run{cfg: cfg, env: env, gateways: map[string]string{}, tokens: map[string]readerToken{}}
 	var progress []string
 	_, err := r.readerToken(ctx, &cfg.Clusters[0], func(s string) { progress = append(progress, s) })

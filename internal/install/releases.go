@@ -55,6 +55,46 @@ func Values(cfg *mesh.Config, cl *mesh.Cluster) charts.ClusterValues {
 	return v
 }
 
+// chartRelease is a Helm release meshwiz installs and how its chart's
+// values follow from a cluster's values: the one place each chart's values
+// are chosen, for setup and for the plan alike.
+type chartRelease struct {
+	name, chart string
+	values      func(cfg *mesh.Config, cl *mesh.Cluster, v charts.ClusterValues) map[string]any
+}
+
+// chartReleases are the releases in install order.
+var chartReleases = []chartRelease{
+	{ReleaseBase, charts.Base, func(_ *mesh.Config, _ *mesh.Cluster, v charts.ClusterValues) map[string]any {
+		return charts.BaseValues(v)
+	}},
+	{ReleaseIstiod, charts.Istiod, func(_ *mesh.Config, _ *mesh.Cluster, v charts.ClusterValues) map[string]any {
+		return charts.IstiodValues(v)
+	}},
+	{ReleaseGateway, charts.Gateway, func(cfg *mesh.Config, cl *mesh.Cluster, v charts.ClusterValues) map[string]any {
+		return charts.GatewayValues(v, cfg.EastWestGateway.ServiceType, cfg.GatewayExternalIPs(cl))
+	}},
+}
+
+// releasesOf are the releases setup installs into cl, in install order:
+// istio-base, istiod and, where the mesh needs one, istio-eastwestgateway.
+func releasesOf(cfg *mesh.Config, cl *mesh.Cluster) []chartRelease {
+	if cfg.NeedsEastWestGateway(cl) {
+		return chartReleases
+	}
+	return chartReleases[:2]
+}
+
+// releaseNamed is the release called name (one of the Release constants).
+func releaseNamed(name string) (chartRelease, error) {
+	for _, rel := range chartReleases {
+		if rel.name == name {
+			return rel, nil
+		}
+	}
+	return chartRelease{}, fmt.Errorf("unknown release %q", name)
+}
+
 // values are the cluster's chart values; a remote's istiod also needs its
 // primary's gateway address, known once that gateway is up.
 func (r *run) values(cl *mesh.Cluster, chartName string) (charts.ClusterValues, error) {
@@ -69,29 +109,25 @@ func (r *run) values(cl *mesh.Cluster, chartName string) (charts.ClusterValues, 
 	return v, nil
 }
 
-func (r *run) installRelease(ctx context.Context, cl *mesh.Cluster, release, chartName string, progress func(string)) (steps.Result, error) {
-	ch, err := r.chart(chartName)
+func (r *run) installRelease(ctx context.Context, cl *mesh.Cluster, release string, progress func(string)) (steps.Result, error) {
+	rel, err := releaseNamed(release)
 	if err != nil {
 		return steps.Result{}, err
 	}
-	v, err := r.values(cl, chartName)
+	ch, err := r.chart(rel.chart)
 	if err != nil {
 		return steps.Result{}, err
 	}
-	var vals map[string]any
-	switch chartName {
-	case charts.Base:
-		vals = charts.BaseValues(v)
-	case charts.Istiod:
+	v, err := r.values(cl, rel.chart)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	if rel.chart == charts.Istiod {
 		if err := v.Validate(); err != nil {
 			return steps.Result{}, fmt.Errorf("istiod values for %s: %w", cl.Name, err)
 		}
-		vals = charts.IstiodValues(v)
-	case charts.Gateway:
-		vals = charts.GatewayValues(v, r.cfg.EastWestGateway.ServiceType, r.cfg.GatewayExternalIPs(cl))
-	default:
-		return steps.Result{}, fmt.Errorf("unknown chart %q", chartName)
 	}
+	vals := rel.values(r.cfg, cl, v)
 	c := r.client(cl)
 	// Recorded first, so that teardown finds a release whose install was cut
 	// short (its cluster-wide objects included).

@@ -30,12 +30,7 @@ func (r *run) readerToken(ctx context.Context, cl *mesh.Cluster, progress func(s
 	}
 	_, err := secrets.Get(ctx, ReaderToken, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		s := &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: ReaderToken, Namespace: Namespace, Labels: managedLabels(nil),
-				Annotations: map[string]string{corev1.ServiceAccountNameKey: ReaderSA}},
-			Type: corev1.SecretTypeServiceAccountToken,
-		}
-		if _, err := secrets.Create(ctx, s, metav1.CreateOptions{FieldManager: FieldManager}); err != nil {
+		if _, err := secrets.Create(ctx, readerTokenSecret(), metav1.CreateOptions{FieldManager: FieldManager}); err != nil {
 			return steps.Result{}, fmt.Errorf("creating the reader token Secret %s/%s: %w", Namespace, ReaderToken, err)
 		}
 		if err := r.note(ctx, c, cl.Name, Object{APIVersion: "v1", Kind: "Secret", Namespace: Namespace, Name: ReaderToken, Change: "created"}); err != nil {
@@ -116,14 +111,8 @@ func (r *run) remoteSecret(ctx context.Context, source, target *mesh.Cluster) (s
 		return steps.Result{}, err
 	}
 	c := r.client(target)
-	name := RemoteSecretName(source.Name)
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: Namespace,
-			Labels:      managedLabels(map[string]string{MultiClusterLbl: "true"}),
-			Annotations: map[string]string{ClusterAnno: source.Name}},
-		Type: corev1.SecretTypeOpaque,
-		Data: map[string][]byte{source.Name: data},
-	}
+	s := remoteSecretObject(source.Name, data)
+	name := s.Name
 	secrets := c.Kube.CoreV1().Secrets(Namespace)
 	existing, err := secrets.Get(ctx, name, metav1.GetOptions{})
 	switch {

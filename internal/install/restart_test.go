@@ -12,11 +12,11 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // startOwnBed starts a bed of its own for one test or benchmark (the shared
@@ -34,44 +34,7 @@ func startOwnBed(tb testing.TB, names ...string) *testbed.Bed {
 // kubeconfig (as meshwiz builds them) and the certificates.
 func envOnBed(tb testing.TB, b *testbed.Bed, cfg *mesh.Config, helmTimeout, addrTimeout time.Duration) Env {
 	tb.Helper()
-	env := Env{Clients: map[string]*kube.Client{}, Certs: map[string]*certs.Intermediate{},
-		HelmTimeout: helmTimeout, AddressTimeout: addrTimeout}
-	var names []string
-	for _, cl := range cfg.Clusters {
-		c, err := kube.Loader{Kubeconfig: b.Kubeconfig}.NewClient(cl.Context)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		env.Clients[cl.Context] = c
-		names = append(names, cl.Name)
-	}
-	_, inters, _, err := certs.EnsureDir(cfg.Security.CA.Dir, names, certs.Options{KeyBits: 2048})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, in := range inters {
-		env.Certs[in.Cluster] = in
-	}
-	return env
-}
-
-// adminOnBed is admin for a bed of the test's own.
-func adminOnBed(tb testing.TB, b *testbed.Bed, name string) *kube.Client {
-	tb.Helper()
-	c, err := kube.NewClientForConfig(name, b.Cluster(name).RESTConfig())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
-// describeRun is one line per step: id@cluster, status, duration, message.
-func describeRun(sum steps.Summary) string {
-	var b strings.Builder
-	for _, e := range sum.Steps {
-		fmt.Fprintf(&b, "  %-36s %-8s %6.1fs  %s\n", e.Step.String(), e.Status, e.Took.Seconds(), e.Message)
-	}
-	return b.String()
+	return Env{Clients: bedtest.ClientsOf(tb, b, cfg), Certs: bedtest.Intermediates(tb, cfg), HelmTimeout: helmTimeout, AddressTimeout: addrTimeout}
 }
 
 // releaseRevisions lists every stored revision of every Helm release in
@@ -118,7 +81,7 @@ func TestInstallResumesAfterAPIServerDies(t *testing.T) {
 			if e.Step.ID != IDIstiod || e.Step.Cluster != "k2" || e.Status != steps.Running || e.Message != "" {
 				return // only the step's first Running event
 			}
-			k2 := adminOnBed(t, b, "k2")
+			k2 := bedtest.Admin(t, b, "k2")
 			go func() {
 				sel := metav1.ListOptions{LabelSelector: "owner=helm,name=" + ReleaseIstiod + ",status=" + string(release.StatusPendingInstall)}
 				seen := false
@@ -144,7 +107,7 @@ func TestInstallResumesAfterAPIServerDies(t *testing.T) {
 func resumeAfterAPIServerDies(t *testing.T, kill func(*testing.T, *testbed.Bed, steps.Event, func())) {
 	b := startOwnBed(t, "k1", "k2")
 	k2 := b.Cluster("k2")
-	cfg := meshFor(t, mesh.MultiPrimary, false, "k1", "k2")
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, false, "k1", "k2")
 	env := envOnBed(t, b, cfg, 30*time.Second, 30*time.Second)
 
 	// Run 1: k2's apiserver goes away at the scenario's moment.
@@ -167,7 +130,7 @@ func resumeAfterAPIServerDies(t *testing.T, kill func(*testing.T, *testbed.Bed, 
 	}
 	took := time.Since(start)
 	if ctx.Err() != nil {
-		t.Fatalf("run 1 hit the test's 4-minute limit:\n%s", describeRun(first))
+		t.Fatalf("run 1 hit the test's 4-minute limit:\n%s", bedtest.DescribeRun(first))
 	}
 	select {
 	case err := <-stopped:
@@ -175,16 +138,16 @@ func resumeAfterAPIServerDies(t *testing.T, kill func(*testing.T, *testbed.Bed, 
 			t.Fatal(err)
 		}
 	case <-time.After(time.Minute):
-		t.Fatal("k2's apiserver was never stopped\n" + describeRun(first))
+		t.Fatal("k2's apiserver was never stopped\n" + bedtest.DescribeRun(first))
 	}
 	t.Logf("run 1 took %v (k2's apiserver got SIGTERM at +%v):\n%s", took.Round(time.Millisecond),
-		stoppedAt.Sub(start).Round(time.Millisecond), describeRun(first))
+		stoppedAt.Sub(start).Round(time.Millisecond), bedtest.DescribeRun(first))
 	// No hang: once the apiserver is gone, every step that needs it fails
 	// at once or within the 30 s Helm/address timeouts.
 	if after := took - stoppedAt.Sub(start); after > 90*time.Second {
 		t.Errorf("run 1 went on for %v after k2's apiserver was stopped; with 30 s Helm and address timeouts it should end well within 90 s", after)
 	}
-	if e := statusOf(first, IDBase, "k2"); e.Status != steps.Passed {
+	if e := bedtest.Event(first, IDBase, "k2"); e.Status != steps.Passed {
 		t.Errorf("istio-base@k2: %s %s", e.Status, e.Message)
 	}
 	var k2Bad int
@@ -202,7 +165,7 @@ func resumeAfterAPIServerDies(t *testing.T, kill func(*testing.T, *testbed.Bed, 
 		t.Fatal(err)
 	}
 	for _, name := range []string{"k1", "k2"} {
-		c := adminOnBed(t, b, name)
+		c := bedtest.Admin(t, b, name)
 		rec, err := ReadRecord(t.Context(), c)
 		var objs []string
 		if rec != nil {
@@ -223,7 +186,7 @@ func resumeAfterAPIServerDies(t *testing.T, kill func(*testing.T, *testbed.Bed, 
 	env.HelmTimeout, env.AddressTimeout = 2*time.Minute, time.Minute
 	start = time.Now()
 	second := install(t, t.Context(), cfg, env)
-	t.Logf("run 2 took %v:\n%s", time.Since(start).Round(time.Millisecond), describeRun(second))
+	t.Logf("run 2 took %v:\n%s", time.Since(start).Round(time.Millisecond), bedtest.DescribeRun(second))
 	for _, e := range second.Steps {
 		if e.Status == steps.Skipped && e.Step.ID != IDInjection && e.Step.ID != IDMeshMTLS {
 			t.Errorf("run 2: %s skipped: %s", e.Step, e.Message)
@@ -233,7 +196,7 @@ func resumeAfterAPIServerDies(t *testing.T, kill func(*testing.T, *testbed.Bed, 
 
 	// Run 3: Helm finds every release up to date (or upgrades it in place).
 	third := install(t, t.Context(), cfg, env)
-	t.Logf("run 3:\n%s", describeRun(third))
+	t.Logf("run 3:\n%s", bedtest.DescribeRun(third))
 	for _, e := range third.Steps {
 		if e.Step.ID != IDBase && e.Step.ID != IDIstiod {
 			continue
@@ -253,7 +216,7 @@ func checkInstalledOnce(t *testing.T, b *testbed.Bed, when string) {
 	t.Helper()
 	for _, name := range []string{"k1", "k2"} {
 		other := map[string]string{"k1": "k2", "k2": "k1"}[name]
-		c := adminOnBed(t, b, name)
+		c := bedtest.Admin(t, b, name)
 
 		revs := releaseRevisions(t, c)
 		var names []string

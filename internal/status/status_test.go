@@ -4,30 +4,22 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/install/installtest"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // The bed: a and b get a multi-primary mesh; c stays empty.
 func TestMain(m *testing.M) {
 	testbed.Main(m, testbed.Options{Clusters: []testbed.ClusterSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}}})
-}
-
-func client(t *testing.T, name string) *kube.Client {
-	t.Helper()
-	c, err := kube.NewClientForConfig(name, testbed.Shared().Cluster(name).RESTConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func run(t *testing.T, clients ...*kube.Client) steps.Summary {
@@ -39,43 +31,21 @@ func run(t *testing.T, clients ...*kube.Client) steps.Summary {
 	return sum
 }
 
-func event(sum steps.Summary, id, cluster string) steps.Event {
-	for _, e := range sum.Steps {
-		if e.Step.ID == id && e.Step.Cluster == cluster {
-			return e
-		}
-	}
-	return steps.Event{}
-}
-
 // statusRequests is the most API requests one status may send per cluster
 // of a healthy two-cluster mesh.
 const statusRequests = 20
 
 func TestStatus(t *testing.T) {
-	a, b, c := client(t, "a"), client(t, "b"), client(t, "c")
+	a, b, c := bedtest.Admin(t, testbed.Shared(), "a"), bedtest.Admin(t, testbed.Shared(), "b"), bedtest.Admin(t, testbed.Shared(), "c")
 
 	// Before any install: warnings and skips, nothing failed, no mesh.
 	sum := run(t, a, b)
-	if sum.Failed() || event(sum, IDRecord, "a").Status != steps.Warned || event(sum, IDMesh, "").Status != steps.Skipped {
+	if sum.Failed() || bedtest.Event(sum, IDRecord, "a").Status != steps.Warned || bedtest.Event(sum, IDMesh, "").Status != steps.Skipped {
 		t.Errorf("empty clusters: %+v", sum.Steps)
 	}
 
-	cfg := &mesh.Config{Clusters: []mesh.Cluster{{Context: "a"}, {Context: "b"}}}
-	cfg.Security.CA.Dir = t.TempDir()
-	cfg.Default()
-	inters, _, err := install.PrepareCerts(cfg, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := install.Plan(cfg, install.Env{Clients: map[string]*kube.Client{"a": a, "b": b}, Certs: inters,
-		HelmTimeout: 2 * time.Minute, AddressTimeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if isum, err := steps.Run(t.Context(), plan, nil); err != nil || isum.Failed() {
-		t.Fatalf("install: %v %+v", err, isum.Steps)
-	}
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, false, "a", "b")
+	installtest.Setup(t, cfg, installtest.Env(t, testbed.Shared(), cfg))
 
 	sum = run(t, a, b)
 	if sum.Failed() || sum.Count(steps.Warned) != 0 {
@@ -83,7 +53,7 @@ func TestStatus(t *testing.T) {
 	}
 	// What one status costs per cluster, from fresh client bundles (the
 	// README's table of API requests per command).
-	fa, fb := client(t, "a"), client(t, "b")
+	fa, fb := bedtest.Admin(t, testbed.Shared(), "a"), bedtest.Admin(t, testbed.Shared(), "b")
 	run(t, fa, fb)
 	for _, c := range []*kube.Client{fa, fb} {
 		t.Logf("status: %d API requests to %s", c.Requests(), c.Context)
@@ -98,13 +68,13 @@ func TestStatus(t *testing.T) {
 		{IDRemoteSecrets, "a", "reads b"},
 		{IDMesh, "", "one mesh mesh1"},
 	} {
-		if e := event(sum, want.id, want.cluster); !strings.Contains(e.Message, want.msg) {
+		if e := bedtest.Event(sum, want.id, want.cluster); !strings.Contains(e.Message, want.msg) {
 			t.Errorf("%s in %s: %q, want %q", want.id, want.cluster, e.Message, want.msg)
 		}
 	}
 
 	// A cluster outside the mesh joins the selection: the mesh check says so.
-	if e := event(run(t, a, b, c), IDMesh, ""); e.Status != steps.Skipped || !strings.Contains(e.Message, "c has no meshwiz record") {
+	if e := bedtest.Event(run(t, a, b, c), IDMesh, ""); e.Status != steps.Skipped || !strings.Contains(e.Message, "c has no meshwiz record") {
 		t.Errorf("mesh with c: %s %q", e.Status, e.Message)
 	}
 
@@ -114,7 +84,7 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := "/validate"
-	_, err = a.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, &admissionv1.ValidatingWebhookConfiguration{
+	_, err := a.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, &admissionv1.ValidatingWebhookConfiguration{
 		ObjectMeta: metav1.ObjectMeta{Name: "istio-validator-old"},
 		Webhooks: []admissionv1.ValidatingWebhook{{Name: "old.istio.io", SideEffects: ptr(admissionv1.SideEffectClassNone),
 			AdmissionReviewVersions: []string{"v1"},
@@ -124,10 +94,10 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum = run(t, a, b)
-	if e := event(sum, IDMesh, ""); e.Status != steps.Failed || !strings.Contains(e.Message, "istiod in b does not read a") {
+	if e := bedtest.Event(sum, IDMesh, ""); e.Status != steps.Failed || !strings.Contains(e.Message, "istiod in b does not read a") {
 		t.Errorf("mesh after deleting b's remote secret for a: %s %q", e.Status, e.Message)
 	}
-	if e := event(sum, IDWebhooks, "a"); e.Status != steps.Failed || !strings.Contains(e.Message, "istio-validator-old → istio-old/istiod-old") {
+	if e := bedtest.Event(sum, IDWebhooks, "a"); e.Status != steps.Failed || !strings.Contains(e.Message, "istio-validator-old → istio-old/istiod-old") {
 		t.Errorf("stale webhook: %s %q", e.Status, e.Message)
 	}
 }

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+	"github.com/meshwiz/meshwiz/internal/golden"
+)
 
 type grid []string
 
@@ -30,23 +27,6 @@ func fixedSummary() Summary {
 	}}
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 func TestTextReportGolden(t *testing.T) {
 	var b bytes.Buffer
 	if err := (TextReport{}).Render(&b, fixedSummary()); err != nil {
@@ -55,7 +35,7 @@ func TestTextReportGolden(t *testing.T) {
 	if bytes.Contains(b.Bytes(), []byte("\x1b[")) {
 		t.Error("colour codes without Color")
 	}
-	golden(t, "report.txt.golden", b.Bytes())
+	golden.Check(t, "report.txt.golden", b.Bytes())
 }
 
 func TestTextReportColor(t *testing.T) {
@@ -86,5 +66,5 @@ func TestJSONReportGolden(t *testing.T) {
 	if doc.SchemaVersion != 1 || len(doc.Results) != 7 || doc.Summary["failed"] != 2 || doc.Results[1].Severity != "error" {
 		t.Errorf("unexpected document: %+v", doc)
 	}
-	golden(t, "report.json.golden", b.Bytes())
+	golden.Check(t, "report.json.golden", b.Bytes())
 }

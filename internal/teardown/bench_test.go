@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshwiz/meshwiz/internal/install/installtest"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // BenchmarkLatency measures setup (the install plan) and teardown (discover
@@ -54,10 +56,14 @@ func BenchmarkLatency(b *testing.B) {
 	for b.Loop() {
 		for _, w := range ways {
 			for _, g := range w.groups {
-				cfg := meshFor(b, mesh.MultiPrimary, false, g...)
+				cfg := bedtest.Mesh(b, mesh.MultiPrimary, false, g...)
 				cs := latencyClients(b, bed, rtt, g...)
 				start := time.Now()
-				setup(b, cfg, cs...)
+				env := installtest.Env(b, bed, cfg)
+				for _, c := range cs {
+					env.Clients[c.Context] = c
+				}
+				installtest.Setup(b, cfg, env)
 				setupT[w.name] += time.Since(start)
 				setupReq[w.name] += perCluster(cs)
 				cs = latencyClients(b, bed, rtt, g...)
@@ -126,6 +132,6 @@ func latencyTeardown(tb testing.TB, cs []*kube.Client) {
 		tb.Fatal(err)
 	}
 	if sum.Failed() {
-		tb.Fatalf("teardown failed:\n%s", describeRun(sum))
+		tb.Fatalf("teardown failed:\n%s", bedtest.DescribeRun(sum))
 	}
 }

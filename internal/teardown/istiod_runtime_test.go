@@ -9,9 +9,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/install/installtest"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestNamespaceGoesAfterRealIstiod: once a real istiod has run, istio-system
@@ -25,11 +27,9 @@ func TestNamespaceGoesAfterRealIstiod(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
 	defer cancel()
 	bed := testbed.Own(t, testbed.ClusterSpec{Name: "solo"})
-	c, err := kube.Loader{Kubeconfig: bed.Kubeconfig}.NewClient("solo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	setup(t, meshFor(t, mesh.MultiPrimary, false, "solo"), c)
+	c := bedtest.Client(t, bed, "solo")
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, false, "solo")
+	installtest.Setup(t, cfg, installtest.Env(t, bed, cfg))
 	ist := testbed.IstiodForTest(t, bed, "solo", testbed.IstiodOptions{})
 
 	// Wait until istiod has written the objects the old rule missed.
@@ -56,6 +56,6 @@ func TestNamespaceGoesAfterRealIstiod(t *testing.T) {
 		}
 	}
 	if ns, err := c.Kube.CoreV1().Namespaces().Get(ctx, install.Namespace, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Fatalf("namespace %s is still there (labels %v, err %v)\n%s", install.Namespace, ns.GetLabels(), err, describeRun(o.sum))
+		t.Fatalf("namespace %s is still there (labels %v, err %v)\n%s", install.Namespace, ns.GetLabels(), err, bedtest.DescribeRun(o.sum))
 	}
 }

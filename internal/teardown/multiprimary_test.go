@@ -11,9 +11,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/install/installtest"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // istioCRDs is the number of CRDs the embedded istio-base chart installs.
@@ -26,9 +28,9 @@ const istioCRDs = 15
 // re-run finishes.
 func TestMultiPrimaryTwoNetworks(t *testing.T) {
 	t.Parallel()
-	cfg := meshFor(t, mesh.MultiPrimary, true, "east", "west")
-	setup(t, cfg)
-	east := client(t, "east")
+	cfg := bedtest.Mesh(t, mesh.MultiPrimary, true, "east", "west")
+	installtest.Setup(t, cfg, installtest.Env(t, testbed.Shared(), cfg))
+	east := bedtest.Client(t, testbed.Shared(), "east")
 	if _, err := east.Kube.CoreV1().Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -36,12 +38,13 @@ func TestMultiPrimaryTwoNetworks(t *testing.T) {
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "cart", Image: "cart"}, {Name: "istio-proxy", Image: "proxyv2"}}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Clients: clients(t, "east", "west")}
+	opts := Options{Clients: bedtest.Clients(t, testbed.Shared(), "east", "west")}
 
 	o := teardownWith(t, t.Context(), opts, nil)
 	checkInventory(t, o.before)
 	checkOrder(t, o.plan)
 	wantPassed(t, o)
+	documentGolden(t, "multiprimary-teardown.json.golden", NewDocument(o.before, &o.sum, o.after, ResultDone))
 	for _, ctx := range []string{"east", "west"} {
 		if n := assertClean(t, ctx); n != istioCRDs {
 			t.Errorf("%s: %d Istio CRDs left, want the %d of istio-base (kept without --purge-crds)", ctx, n, istioCRDs)
@@ -87,7 +90,7 @@ func TestMultiPrimaryTwoNetworks(t *testing.T) {
 	}
 
 	// A fresh setup succeeds on the clean clusters.
-	setup(t, cfg)
+	installtest.Setup(t, cfg, installtest.Env(t, testbed.Shared(), cfg))
 	t.Run("west-unreachable", func(t *testing.T) { unreachable(t, opts) })
 }
 

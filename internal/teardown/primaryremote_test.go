@@ -12,8 +12,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/install/installtest"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
+	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
 // TestPrimaryRemote is the hub/spoke chain: the preview of tearing down only
@@ -25,18 +28,18 @@ import (
 func TestPrimaryRemote(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	hub, spoke := client(t, "hub"), client(t, "spoke")
+	hub, spoke := bedtest.Client(t, testbed.Shared(), "hub"), bedtest.Client(t, testbed.Shared(), "spoke")
 	mustCreate(t, errOf(spoke.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "app"}}, metav1.CreateOptions{})))
-	cfg := meshFor(t, mesh.PrimaryRemote, true, "hub", "spoke")
+	cfg := bedtest.Mesh(t, mesh.PrimaryRemote, true, "hub", "spoke")
 	cfg.Security.MTLS = mesh.MTLSStrict
 	cfg.Cluster("spoke").InjectNamespaces = []string{"app"}
-	setup(t, cfg)
+	installtest.Setup(t, cfg, installtest.Env(t, testbed.Shared(), cfg))
 	mustCreate(t, errOf(spoke.Kube.CoreV1().Pods("app").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web",
 		Annotations: map[string]string{sidecarStatusAnno: `{"containers":["istio-proxy"]}`}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx"}}}}, metav1.CreateOptions{})))
 
 	// Only the primary: the remote loses its control plane.
-	inv, err := Discover(ctx, Options{Clients: clients(t, "hub")})
+	inv, err := Discover(ctx, Options{Clients: bedtest.Clients(t, testbed.Shared(), "hub")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +77,7 @@ func TestPrimaryRemote(t *testing.T) {
 		Webhooks: hook("foreign.sidecar-injector.istio.io", "other", "istiod")}, metav1.CreateOptions{})))
 
 	// Both, cancelled once hub's istiod is gone.
-	opts := Options{Clients: clients(t, "hub", "spoke")}
+	opts := Options{Clients: bedtest.Clients(t, testbed.Shared(), "hub", "spoke")}
 	cctx, cancel := context.WithCancel(ctx)
 	o := teardownWith(t, cctx, opts, func(e steps.Event) {
 		if e.Step.ID == IDIstiod && e.Step.Cluster == "hub" && e.Status == steps.Passed {
@@ -83,7 +86,7 @@ func TestPrimaryRemote(t *testing.T) {
 	})
 	cancel()
 	checkBoth(t, o.before)
-	if e := stepOf(o.sum, IDRecord, "hub"); e.Status != steps.Skipped {
+	if e := bedtest.Event(o.sum, IDRecord, "hub"); e.Status != steps.Skipped {
 		t.Errorf("the cancelled teardown removed hub's record: %s %s", e.Status, e.Message)
 	}
 	if _, err := install.ReadRecord(ctx, hub); err != nil {
@@ -106,7 +109,7 @@ func TestPrimaryRemote(t *testing.T) {
 	if cm, err := hub.Kube.CoreV1().ConfigMaps(install.Namespace).Get(ctx, "user-config", getOpts); err != nil || cm.Data["k"] != "v" {
 		t.Errorf("the user's ConfigMap did not survive: %v", err)
 	}
-	if msg := stepOf(o.sum, IDNamespace, "hub").Message; !strings.Contains(msg, "kept namespace istio-system (holds objects meshwiz did not create: ConfigMap user-config)") {
+	if msg := bedtest.Event(o.sum, IDNamespace, "hub").Message; !strings.Contains(msg, "kept namespace istio-system (holds objects meshwiz did not create: ConfigMap user-config)") {
 		t.Errorf("namespace step: %q", msg)
 	}
 	left := strings.Join(LeftBehindLines(o.before, o.after), "\n")
@@ -213,7 +216,7 @@ func errOf[T any](_ T, err error) error { return err }
 func halfFinished(t *testing.T, cfg *mesh.Config, opts Options) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	_, err := steps.Run(ctx, installPlan(t, cfg), func(e steps.Event) {
+	_, err := installtest.Run(ctx, cfg, installtest.Env(t, testbed.Shared(), cfg), func(e steps.Event) {
 		if e.Step.ID == install.IDBase && e.Step.Cluster == cfg.Clusters[0].Context && e.Status == steps.Passed {
 			cancel()
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/teardown"
 	"github.com/meshwiz/meshwiz/internal/testbed"
+	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 	"github.com/meshwiz/meshwiz/internal/testbed/xdsproxy"
 	"github.com/meshwiz/meshwiz/internal/verify"
 )
@@ -40,23 +41,6 @@ func runVerify(t *testing.T, l *layout, addrs map[string]string, settle time.Dur
 		t.Fatal(err)
 	}
 	return sum
-}
-
-func event(sum steps.Summary, id, cluster string) steps.Event {
-	for _, e := range sum.Steps {
-		if e.Step.ID == id && e.Step.Cluster == cluster {
-			return e
-		}
-	}
-	return steps.Event{}
-}
-
-func describe(sum steps.Summary) string {
-	var b strings.Builder
-	for _, e := range sum.Steps {
-		fmt.Fprintf(&b, "  %-28s %-8s %s\n", e.Step, e.Status, e.Message)
-	}
-	return b.String()
 }
 
 // endpointsOf asks istiod, as a fake sidecar in cluster/network, for the
@@ -108,10 +92,10 @@ func prove(t *testing.T, l *layout, ists map[string]*testbed.Istiod, ips map[str
 	}
 	sum := runVerify(t, l, addrs, 90*time.Second)
 	if sum.Failed() {
-		t.Fatalf("verify failed:\n%s", describe(sum))
+		t.Fatalf("verify failed:\n%s", bedtest.DescribeRun(sum))
 	}
 	for _, p := range l.cfg.Clusters {
-		e := event(sum, verify.IDIstiod, p.Context)
+		e := bedtest.Event(sum, verify.IDIstiod, p.Context)
 		if p.Role != mesh.Primary {
 			if e.Status != steps.Skipped {
 				t.Errorf("the remote %s's istiod step: %s %s", p.Name, e.Status, e.Message)
@@ -124,8 +108,8 @@ func prove(t *testing.T, l *layout, ists map[string]*testbed.Istiod, ips map[str
 			}
 		}
 	}
-	if m, ok := event(sum, verify.IDMesh, "").Details.(*verify.Matrix); !ok || !m.Healthy() {
-		t.Errorf("matrix: %+v", event(sum, verify.IDMesh, "").Details)
+	if m, ok := bedtest.Event(sum, verify.IDMesh, "").Details.(*verify.Matrix); !ok || !m.Healthy() {
+		t.Errorf("matrix: %+v", bedtest.Event(sum, verify.IDMesh, "").Details)
 	}
 	gw := map[string]string{}
 	for i, cl := range l.cfg.Clusters {
@@ -203,7 +187,7 @@ func teardownAll(t *testing.T, ls ...*layout) {
 	}
 	sum, err := steps.Run(t.Context(), plan, nil)
 	if err != nil || sum.Failed() {
-		t.Fatalf("teardown: %v\n%s", err, describe(sum))
+		t.Fatalf("teardown: %v\n%s", err, bedtest.DescribeRun(sum))
 	}
 }
 
@@ -244,12 +228,12 @@ func TestLayoutsProvenByRealIstiod(t *testing.T) {
 				restore := rewriteRemoteSecret(t, mp.clients[0], "west", "https://127.0.0.1:1")
 				defer restore()
 				sum := runVerify(t, mp, addrs, negativeSettle)
-				e := event(sum, verify.IDIstiod, "east")
+				e := bedtest.Event(sum, verify.IDIstiod, "east")
 				if e.Status != steps.Failed || !strings.Contains(e.Message, "istiod in east has not synced west") {
-					t.Errorf("verify did not report the unreachable server:\n%s", describe(sum))
+					t.Errorf("verify did not report the unreachable server:\n%s", bedtest.DescribeRun(sum))
 				}
-				if m, ok := event(sum, verify.IDMesh, "").Details.(*verify.Matrix); !ok || m.Cells[0][1] != "not synced" {
-					t.Errorf("matrix: %+v", event(sum, verify.IDMesh, "").Details)
+				if m, ok := bedtest.Event(sum, verify.IDMesh, "").Details.(*verify.Matrix); !ok || m.Cells[0][1] != "not synced" {
+					t.Errorf("matrix: %+v", bedtest.Event(sum, verify.IDMesh, "").Details)
 				}
 			})
 
@@ -257,9 +241,9 @@ func TestLayoutsProvenByRealIstiod(t *testing.T) {
 				patchNetworkLabel(t, mp.clients[1], nil)
 				defer patchNetworkLabel(t, mp.clients[1], ptr("net-west"))
 				sum := runVerify(t, mp, addrs, negativeSettle)
-				e := event(sum, verify.IDEndpoints, "east")
+				e := bedtest.Event(sum, verify.IDEndpoints, "east")
 				if e.Status != steps.Failed || !strings.Contains(e.Message, "from west carry no network") {
-					t.Errorf("verify did not report the missing label:\n%s", describe(sum))
+					t.Errorf("verify did not report the missing label:\n%s", bedtest.DescribeRun(sum))
 				}
 			})
 		})
@@ -281,9 +265,9 @@ func TestLayoutsProvenByRealIstiod(t *testing.T) {
 					}
 				}()
 				sum := runVerify(t, pr, addrs, negativeSettle)
-				e := event(sum, verify.IDIstiod, "hub")
+				e := bedtest.Event(sum, verify.IDIstiod, "hub")
 				if e.Status != steps.Failed || !strings.Contains(e.Message, "istiod in hub does not read spoke: no remote secret") {
-					t.Errorf("verify did not report the primary that reads nobody:\n%s", describe(sum))
+					t.Errorf("verify did not report the primary that reads nobody:\n%s", bedtest.DescribeRun(sum))
 				}
 			})
 		})
