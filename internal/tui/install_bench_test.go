@@ -62,7 +62,7 @@ func installBenchModel(width, height int) installModel {
 				st.message = "timed out waiting for the condition (the step's limit is 6m0s)"
 				st.hint = "see the error above; `helm status <release> -n istio-system --kube-context <context>` shows the release"
 			case li == 1:
-				st.status, st.message = steps.Skipped, "not run: bench/step-08@west did not succeed"
+				st.status, st.message, st.reason = steps.Skipped, "not run: bench/step-08@west did not succeed", steps.Blocked
 			case li == 2 && i == 20:
 				st.status, st.message, st.took = steps.Warned, "the gateway's address is a hostname", 3*time.Second
 			}

@@ -54,6 +54,14 @@ func installEv(m Model, cluster, id string, st steps.Status, message string, at 
 	return stepEventMsg{id: installScreen(m).runID(), event: e}
 }
 
+// installCutEv is a step skipped for reason (blocked or cancelled), as the
+// runner reports it.
+func installCutEv(m Model, cluster, id string, reason steps.Reason, message string, at time.Duration) stepEventMsg {
+	msg := installEv(m, cluster, id, steps.Skipped, message, at)
+	msg.event.Reason = reason
+	return msg
+}
+
 // installFailEv is a failure with a hint.
 func installFailEv(m Model, cluster, id, message, hint string) stepEventMsg {
 	msg := installEv(m, cluster, id, steps.Failed, message, time.Minute)
@@ -79,17 +87,17 @@ func installPassLane(t *testing.T, m Model, cluster string, n int) Model {
 }
 
 // installEnd ends the current run with every step's state as the screen
-// has it, unfinished ones as status rest with message why.
-func installEnd(m Model, rest steps.Status, why string) runDoneMsg {
+// has it, unfinished ones as status rest with message why and reason.
+func installEnd(m Model, rest steps.Status, reason steps.Reason, why string) runDoneMsg {
 	im := installScreen(m)
 	sum := steps.Summary{Duration: 2*time.Minute + 13*time.Second}
 	for _, l := range im.lanes {
 		for _, s := range l.steps {
-			st, msg := s.status, s.message
+			st, msg, r := s.status, s.message, s.reason
 			if !st.Final() {
-				st, msg = rest, why
+				st, msg, r = rest, why, reason
 			}
-			sum.Steps = append(sum.Steps, steps.Event{Step: s.ref, Title: s.title, Label: s.label, Status: st, Message: msg, Hint: s.hint, Took: s.took})
+			sum.Steps = append(sum.Steps, steps.Event{Step: s.ref, Title: s.title, Label: s.label, Status: st, Message: msg, Hint: s.hint, Took: s.took, Reason: r})
 		}
 	}
 	return runDoneMsg{id: im.runID(), summary: sum}

@@ -118,7 +118,7 @@ func TestInstallKeepsRunningAndFailedStepsVisible(t *testing.T) {
 		"timed out waiting for the condition (the step's limit is 6m0s)",
 		"see the error above; `helm status <release> -n istio-system --kube-context <context>` shows the release"))
 	for _, id := range []string{install.IDGatewayAddress, install.IDExposeServices, install.IDReaderToken} {
-		m = update(t, m, installEv(m, "west", id, steps.Skipped, "not run: install/eastwest-gateway@west did not succeed", time.Minute))
+		m = update(t, m, installCutEv(m, "west", id, steps.Blocked, "not run: install/eastwest-gateway@west did not succeed", time.Minute))
 	}
 	m = installPassLane(t, m, "north", 11)
 	m = update(t, m, installEv(m, "north", install.IDInjection, steps.Running, "labelling namespace shop", time.Minute))
@@ -182,7 +182,7 @@ func TestInstallFailureOffersRetry(t *testing.T) {
 	m = installPassLane(t, m, "east", 8)
 	m = installPassLane(t, m, "west", 3)
 	m = update(t, m, installFailEv(m, "west", install.IDIstiod, "context deadline exceeded", "run setup again"))
-	m = update(t, m, installEnd(m, steps.Skipped, "not run: install/istiod@west did not succeed"))
+	m = update(t, m, installEnd(m, steps.Skipped, steps.Blocked, "not run: install/istiod@west did not succeed"))
 	im := installScreen(m)
 	if im.phase != installDone || m.s.installed == nil || !m.s.installed.Failed() {
 		t.Fatalf("the run's end was not recorded: phase %d, installed %v", im.phase, m.s.installed)
@@ -269,8 +269,8 @@ func TestInstallCtrlCAsksThenCancels(t *testing.T) {
 	if k := installScreen(m).Keys(); k.Back.Enabled() || k.Quit.Enabled() {
 		t.Error("esc or q offered while the cancelled steps stop")
 	}
-	m = update(t, m, installEv(m, "east", install.IDIstiod, steps.Skipped, "canceled: context canceled", 5*time.Second))
-	m = update(t, m, installEnd(m, steps.Skipped, "canceled before it started"))
+	m = update(t, m, installCutEv(m, "east", install.IDIstiod, steps.Canceled, "canceled: context canceled", 5*time.Second))
+	m = update(t, m, installEnd(m, steps.Skipped, steps.Canceled, "canceled before it started"))
 	v = reviewFlat(view(m))
 	for _, want := range []string{"Install of mesh1 cancelled", "Cancelled: 3 of 16 steps applied, recorded in each cluster's istio-system/meshwiz-record",
 		"r runs setup again to finish it", "enter summary"} {
@@ -331,7 +331,7 @@ func TestInstallDoneLeadsToSummary(t *testing.T) {
 	m := installStarted(t, 80, 24, nil, "east", "west")
 	m = installPassLane(t, m, "east", 8)
 	m = installPassLane(t, m, "west", 8)
-	m = update(t, m, installEnd(m, steps.Passed, "up to date"))
+	m = update(t, m, installEnd(m, steps.Passed, "", "up to date"))
 	v := view(m)
 	for _, want := range []string{"Installed mesh1 into 2 clusters", "16/16 steps", "The mesh is installed: 16 steps in 2 clusters", "enter summary"} {
 		if !strings.Contains(v, want) {
