@@ -110,9 +110,10 @@ var flows = map[flow][]screen{
 }
 
 // screenModel is one wizard screen: a sub-model in its own file. The root
-// model handles window size, navigation and global keys, forwards key
-// presses to the active screen and every other message to all screens (so
-// a run keeps listening while its screen is not shown).
+// model handles window size, navigation and global keys; it forwards the
+// messages of a screen's own work (ownedMsg: engine events by run ID,
+// probes, listings) to that screen, so a run keeps going while its screen is
+// not shown, and every other message to the active screen only.
 type screenModel interface {
 	// enter is called each time the screen becomes the active one: forward
 	// from the previous screen, or back from the next one. It reads the
@@ -241,8 +242,8 @@ func (m Model) Init() tea.Cmd {
 }
 
 // Update handles window size, global keys, navigation and the wizard's own
-// messages, forwards key presses to the active screen and everything else
-// to every screen.
+// messages, forwards an ownedMsg to the screen that owns it and everything
+// else to the active screen.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -305,22 +306,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status = ""
 		m.s.clients = msg.clients
 		return m.move(1)
-	case tea.PasteMsg: // like a key press: only the active screen
-		s, cmd := m.screens[m.screen].Update(msg)
-		m.screens[m.screen] = s
-		return m, cmd
 	case nextMsg:
 		return m.move(1)
 	case backMsg:
 		return m.move(-1)
 	}
-	var cmds []tea.Cmd
-	for i, s := range m.screens {
-		s, cmd := s.Update(msg)
-		m.screens[i] = s
-		cmds = append(cmds, cmd)
+	to := m.screen
+	if o, ok := msg.(ownedMsg); ok {
+		to = o.ownedBy()
 	}
-	return m, tea.Batch(cmds...)
+	s, cmd := m.screens[to].Update(msg)
+	m.screens[to] = s
+	return m, cmd
 }
 
 // move goes delta screens forward or back in the current flow and enters

@@ -78,7 +78,7 @@ func TestFramesGolden(t *testing.T) {
 			}},
 			{Context: "west", Reachable: false, Error: "connection refused"},
 		}}
-		m = update(t, m, teardownFoundMsg{gen: teardownScreen(m).gen, inv: inv})
+		m = update(t, m, teardownFoundMsg{id: teardownScreen(m).id, inv: inv})
 		goldenFrame(t, m)
 	})
 }

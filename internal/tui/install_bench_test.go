@@ -33,7 +33,7 @@ func installBenchModel(width, height int) installModel {
 	s := newSession(context.Background(), Options{})
 	m := newInstallModel(common{s: s, styles: DefaultStyles(), keys: DefaultKeyMap()})
 	m.cfg = &mesh.Config{MeshID: "mesh1", Security: mesh.Security{CA: mesh.CA{Dir: "./meshwiz-certs"}}}
-	m.phase, m.gen = installRunning, 1
+	m.phase, m.id = installRunning, s.newRun(screenInstall)
 	m.caMessage = `generated the mesh CA in ./meshwiz-certs (private keys 0600); root "meshwiz root" sha256 0123456789abcdef…`
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	m.started, m.now = t0, t0.Add(97*time.Second)

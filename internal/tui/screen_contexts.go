@@ -90,6 +90,9 @@ func newContextsModel(ctx context.Context, l kube.Loader, timeout time.Duration,
 // probes every context; coming back keeps the list and the selection.
 func (m contextsModel) enter(bool) (screenModel, tea.Cmd) {
 	if m.started {
+		if m.loading || m.probing() {
+			return m, m.spinner.Tick // its ticks stopped while the screen was not shown
+		}
 		return m, nil
 	}
 	m.started = true

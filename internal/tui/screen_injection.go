@@ -63,6 +63,9 @@ func (m injectionModel) enter(bool) (screenModel, tea.Cmd) {
 		m.key = k
 		return m.load()
 	}
+	if m.loading() {
+		return m.scroll(), m.spinner.Tick // its ticks stopped while the screen was not shown
+	}
 	return m.scroll(), nil
 }
 

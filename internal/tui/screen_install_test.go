@@ -198,31 +198,37 @@ func TestInstallFailureOffersRetry(t *testing.T) {
 	checkFits(t, m, 80, 24)
 
 	old := installEv(m, "east", install.IDNamespace, steps.Running, "", 0)
+	first := installScreen(m).id
 	m, cmd := updateCmd(m, press("r"))
 	if cmd == nil {
 		t.Fatal("r started nothing")
 	}
 	im = installScreen(m)
-	if im.gen != 2 || im.phase != installPreparing || im.finished != 0 {
-		t.Fatalf("r did not start run 2 from scratch: gen %d phase %d finished %d", im.gen, im.phase, im.finished)
+	if im.id == first || im.phase != installPreparing || im.finished != 0 {
+		t.Fatalf("r did not start a new run from scratch: run %v (first %v) phase %d finished %d", im.id, first, im.phase, im.finished)
 	}
 	if v := view(m); !strings.Contains(v, "0/16 steps") || strings.Contains(v, GlyphFail) {
 		t.Errorf("the retry still shows the last run:\n%s", v)
 	}
-	// Events and the end of the replaced run are ignored.
-	if _, cmd := installScreen(m).Update(old); cmd != nil {
-		t.Error("the install screen listens on a replaced run")
+	// Events of the replaced run are drained (so that its goroutine ends)
+	// but not applied, and its end is ignored.
+	old.next = func() tea.Msg { return nil }
+	m, cmd = updateCmd(m, old)
+	if cmd == nil {
+		t.Error("an event of the replaced run was not drained")
 	}
-	if m = update(t, m, old); installScreen(m).lanes[0].steps[0].status != "" {
+	if installScreen(m).lanes[0].steps[0].status != "" {
 		t.Error("an event of the replaced run was applied")
 	}
-	m = update(t, m, runDoneMsg{id: runID{name: "install", gen: 1}})
+	m = update(t, m, runDoneMsg{id: first})
 	if installScreen(m).phase != installPreparing {
 		t.Error("the end of the replaced run ended the new one")
 	}
-	// Other runs (the checks) are not the install's business.
-	if _, cmd := installScreen(m).Update(stepEventMsg{id: runID{name: "checks", gen: 2}, next: func() tea.Msg { return nil }}); cmd != nil {
-		t.Error("the install screen listens to the checks' run")
+	// Other runs (the checks) are not the install's business: the root
+	// hands their events to the screen that owns them.
+	m = update(t, m, stepEventMsg{id: runID{owner: screenChecks, n: 99}, event: old.event, next: old.next})
+	if installScreen(m).lanes[0].steps[0].status != "" {
+		t.Error("the install screen was given the checks' event")
 	}
 }
 
@@ -293,7 +299,7 @@ func TestInstallCancelWhilePreparing(t *testing.T) {
 	if k := installScreen(m).Keys(); k.Retry.Enabled() || k.Back.Enabled() {
 		t.Error("r or esc offered while the certificates are still being written")
 	}
-	m, cmd := updateCmd(m, installCertsMsg{gen: 1})
+	m, cmd := updateCmd(m, installCertsMsg{id: installScreen(m).id})
 	if cmd != nil || installScreen(m).phase != installCancelled {
 		t.Error("the certificates of a cancelled install started the run")
 	}
@@ -351,9 +357,10 @@ func TestInstallDoneLeadsToSummary(t *testing.T) {
 		t.Fatalf("enter led to %s", screenNames[m.screen])
 	}
 	// Back from the summary shows the run as it ended; it does not run again.
+	ran := installScreen(m).id
 	m = update(t, m, press("esc"))
-	if m.screen != screenInstall || installScreen(m).phase != installDone || installScreen(m).gen != 1 {
-		t.Errorf("esc from the summary: %s, phase %d, gen %d", screenNames[m.screen], installScreen(m).phase, installScreen(m).gen)
+	if m.screen != screenInstall || installScreen(m).phase != installDone || installScreen(m).id != ran {
+		t.Errorf("esc from the summary: %s, phase %d, run %v (was %v)", screenNames[m.screen], installScreen(m).phase, installScreen(m).id, ran)
 	}
 }
 

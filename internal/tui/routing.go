@@ -1,0 +1,30 @@
+package tui
+
+// Message routing. Key presses, pastes and every message nobody owns go to
+// the active screen only. The answers to work a screen started go to that
+// screen, shown or not, so that a run, a probe or a listing finishes while
+// the user looks elsewhere: they implement ownedMsg. Screens still drop an
+// answer to work they replaced (a re-run, a refresh) by comparing its run
+// ID or request round with their current one. Spinner ticks are not owned:
+// a screen re-arms its spinner when it is entered with work under way.
+
+// ownedMsg is a message for the screen that started the work it answers.
+type ownedMsg interface {
+	ownedBy() screen
+}
+
+func (m stepEventMsg) ownedBy() screen    { return m.id.owner }
+func (m runDoneMsg) ownedBy() screen      { return m.id.owner }
+func (m installCertsMsg) ownedBy() screen { return m.id.owner }
+func (m teardownFoundMsg) ownedBy() screen {
+	return m.id.owner
+}
+func (m verifyReachMsg) ownedBy() screen   { return m.id.owner }
+func (contextsLoadedMsg) ownedBy() screen  { return screenContexts }
+func (probeResultMsg) ownedBy() screen     { return screenContexts }
+func (topologyCIDRsMsg) ownedBy() screen   { return screenTopology }
+func (securityCheckMsg) ownedBy() screen   { return screenSecurity }
+func (injectionListedMsg) ownedBy() screen { return screenInjection }
+func (reviewSavedMsg) ownedBy() screen     { return screenReview }
+func (reviewConflictMsg) ownedBy() screen  { return screenReview }
+func (reviewExportedMsg) ownedBy() screen  { return screenReview }
