@@ -233,13 +233,7 @@ func (p formPage) render(head, notes []string) string {
 		lines = append(lines, "")
 		lines = append(lines, notes...)
 	}
-	for i := range lines {
-		lines[i] = fit(lines[i], p.width)
-	}
-	if p.height > 0 && len(lines) > p.height {
-		lines = lines[:p.height]
-	}
-	return strings.Join(lines, "\n")
+	return fitFrame(lines, p.width, p.height)
 }
 
 // formCommit writes a form's values into cfg with apply once they are
