@@ -1,5 +1,10 @@
 package tui
 
+import (
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+)
+
 // Message routing. Key presses, pastes and every message nobody owns go to
 // the active screen only. The answers to work a screen started go to that
 // screen, shown or not, so that a run, a probe or a listing finishes while
@@ -7,6 +12,16 @@ package tui
 // answer to work they replaced (a re-run, a refresh) by comparing its run
 // ID or request round with their current one. Spinner ticks are not owned:
 // a screen re-arms its spinner when it is entered with work under way.
+
+// spin advances sp on its own tick while its screen is busy; otherwise it
+// drops the tick, which lets the spinner stop (the screen re-arms it when
+// work starts or when it is entered with work under way).
+func spin(sp spinner.Model, msg spinner.TickMsg, busy bool) (spinner.Model, tea.Cmd) {
+	if !busy || msg.ID != sp.ID() {
+		return sp, nil
+	}
+	return sp.Update(msg)
+}
 
 // ownedMsg is a message for the screen that started the work it answers.
 type ownedMsg interface {

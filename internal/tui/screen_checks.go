@@ -214,11 +214,8 @@ func (m checksModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		}
 		return m.finished(msg), nil
 	case spinner.TickMsg:
-		if msg.ID != m.spinner.ID() || !m.running {
-			return m, nil // not ours, or nothing runs: let the spinner stop
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spin(m.spinner, msg, m.running)
 		return m, cmd
 	case tea.KeyPressMsg:
 		return m.key(msg)

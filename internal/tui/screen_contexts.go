@@ -156,11 +156,8 @@ func (m contextsModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		}
 		return m.scroll(), nil
 	case spinner.TickMsg:
-		if !m.loading && !m.probing() {
-			return m, nil // let the spinner stop; refresh restarts it
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spin(m.spinner, msg, m.loading || m.probing())
 		return m, cmd
 	case tea.KeyPressMsg:
 		return m.key(msg)

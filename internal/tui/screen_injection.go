@@ -151,11 +151,8 @@ func (m injectionModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		}
 		return m.scroll(), nil
 	case spinner.TickMsg:
-		if !m.loading() {
-			return m, nil
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spin(m.spinner, msg, m.loading())
 		return m, cmd
 	case tea.KeyPressMsg:
 		return m.keyPress(msg)

@@ -244,14 +244,10 @@ func (m installModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		}
 		return m.done(msg), nil
 	case spinner.TickMsg:
-		if msg.ID != m.spinner.ID() || !m.active() {
-			return m, nil // let the spinner stop; the next run restarts it
-		}
-		if msg.Time.After(m.now) {
+		var cmd tea.Cmd
+		if m.spinner, cmd = spin(m.spinner, msg, m.active()); cmd != nil && msg.Time.After(m.now) {
 			m.now = msg.Time
 		}
-		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
 		return m, cmd
 	}
 	return m, nil

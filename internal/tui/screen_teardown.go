@@ -163,11 +163,8 @@ func (m teardownModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		m.summary, m.err = &sum, msg.err
 		return m.discover(true)
 	case spinner.TickMsg:
-		if m.phase == tdPreview || m.phase == tdDone || msg.ID != m.spinner.ID() {
-			return m, nil
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spin(m.spinner, msg, m.phase != tdPreview && m.phase != tdDone)
 		return m, cmd
 	case tea.KeyPressMsg:
 		return m.key(msg)
