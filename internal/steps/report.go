@@ -131,6 +131,7 @@ type JSONResult struct {
 	Title      string   `json:"title"`
 	Severity   Severity `json:"severity"`
 	Status     Status   `json:"status"`
+	Reason     Reason   `json:"reason,omitempty"`
 	Message    string   `json:"message,omitempty"`
 	Hint       string   `json:"hint,omitempty"`
 	Details    any      `json:"details,omitempty"`
@@ -154,7 +155,7 @@ func NewJSONReport(sum Summary) JSONReport {
 	}
 	for _, e := range sum.Steps {
 		rep.Results = append(rep.Results, JSONResult{ID: e.Step.ID, Cluster: e.Step.Cluster, Title: e.Title,
-			Severity: e.Severity, Status: e.Status, Message: e.Message, Hint: e.Hint, Details: e.Details,
+			Severity: e.Severity, Status: e.Status, Reason: e.Reason, Message: e.Message, Hint: e.Hint, Details: e.Details,
 			DurationMS: e.Took.Milliseconds()})
 	}
 	return rep

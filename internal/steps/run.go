@@ -26,6 +26,11 @@ type Event struct {
 	// BlockedBy is set on a step Skipped because blocking dependencies did
 	// not succeed: those steps, in plan order (Message names the first).
 	BlockedBy []Ref
+	// Reason says why a final event is not the step's own verdict: the
+	// step was blocked, the run was cancelled, or the step ran out of
+	// time. "" for a step that ran to its end (a Skipped event with no
+	// Reason is a step that was not applicable).
+	Reason Reason
 	// Took is the step's duration; set on final events.
 	Took time.Duration
 }
@@ -169,7 +174,7 @@ func runNode(ctx context.Context, n *node, emit func(Event)) {
 		case <-d.done:
 		case <-ctx.Done():
 			e := base
-			e.Status, e.Message, e.Err = Skipped, "canceled before it started", ctx.Err()
+			e.Status, e.Message, e.Err, e.Reason = Skipped, "canceled before it started", ctx.Err(), Canceled
 			finish(e)
 			return
 		}
@@ -183,13 +188,13 @@ func runNode(ctx context.Context, n *node, emit func(Event)) {
 	if len(by) > 0 {
 		n.blocked = true
 		e := base
-		e.Status, e.Message, e.BlockedBy = Skipped, fmt.Sprintf("not run: %s did not succeed", by[0]), by
+		e.Status, e.Message, e.BlockedBy, e.Reason = Skipped, fmt.Sprintf("not run: %s did not succeed", by[0]), by, Blocked
 		finish(e)
 		return
 	}
 	if err := ctx.Err(); err != nil {
 		e := base
-		e.Status, e.Message, e.Err = Skipped, "canceled before it started", err
+		e.Status, e.Message, e.Err, e.Reason = Skipped, "canceled before it started", err, Canceled
 		finish(e)
 		return
 	}
@@ -209,7 +214,8 @@ func runNode(ctx context.Context, n *node, emit func(Event)) {
 		emit(e)
 	}
 	res, err := safeRun(sctx, s, progress)
-	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+	timedOut := err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
+	if timedOut {
 		err = fmt.Errorf("%w (the step's limit is %s)", err, timeout)
 	}
 	e := base
@@ -226,8 +232,11 @@ func runNode(ctx context.Context, n *node, emit func(Event)) {
 		e.Message = err.Error()
 		e.Hint = hintFor(s, err)
 	}
+	if timedOut && e.Status != Passed && e.Status != Skipped {
+		e.Reason = TimedOut
+	}
 	if ctx.Err() != nil && e.Status != Passed {
-		e.Status, e.Message = Skipped, "canceled: "+e.Message
+		e.Status, e.Message, e.Reason = Skipped, "canceled: "+e.Message, Canceled
 	}
 	n.blocked = (e.Status == Failed && s.Severity == Fatal) || (e.Status == Skipped && ctx.Err() != nil)
 	finish(e)

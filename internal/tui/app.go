@@ -9,13 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
 )
@@ -110,9 +108,10 @@ var flows = map[flow][]screen{
 }
 
 // screenModel is one wizard screen: a sub-model in its own file. The root
-// model handles window size, navigation and global keys, forwards key
-// presses to the active screen and every other message to all screens (so
-// a run keeps listening while its screen is not shown).
+// model handles window size, navigation and global keys; it forwards the
+// messages of a screen's own work (ownedMsg: engine events by run ID,
+// probes, listings) to that screen, so a run keeps going while its screen is
+// not shown, and every other message to the active screen only.
 type screenModel interface {
 	// enter is called each time the screen becomes the active one: forward
 	// from the previous screen, or back from the next one. It reads the
@@ -241,8 +240,8 @@ func (m Model) Init() tea.Cmd {
 }
 
 // Update handles window size, global keys, navigation and the wizard's own
-// messages, forwards key presses to the active screen and everything else
-// to every screen.
+// messages, forwards an ownedMsg to the screen that owns it and everything
+// else to the active screen.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -305,22 +304,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status = ""
 		m.s.clients = msg.clients
 		return m.move(1)
-	case tea.PasteMsg: // like a key press: only the active screen
-		s, cmd := m.screens[m.screen].Update(msg)
-		m.screens[m.screen] = s
-		return m, cmd
 	case nextMsg:
 		return m.move(1)
 	case backMsg:
 		return m.move(-1)
 	}
-	var cmds []tea.Cmd
-	for i, s := range m.screens {
-		s, cmd := s.Update(msg)
-		m.screens[i] = s
-		cmds = append(cmds, cmd)
+	to := m.screen
+	if o, ok := msg.(ownedMsg); ok {
+		to = o.ownedBy()
 	}
-	return m, tea.Batch(cmds...)
+	s, cmd := m.screens[to].Update(msg)
+	m.screens[to] = s
+	return m, cmd
 }
 
 // move goes delta screens forward or back in the current flow and enters
@@ -361,83 +356,4 @@ func (m Model) resize() Model {
 		}
 	}
 	return m
-}
-
-// View draws the header, the active screen (or the error state), the status
-// line and the help line. The help line is left out of the final frame,
-// which stays in the scrollback.
-func (m Model) View() tea.View {
-	if m.printed {
-		return tea.NewView("")
-	}
-	body, keys := m.errorView(), m.errorKeys()
-	if m.err == nil {
-		body = m.screens[m.screen].View()
-		keys = m.screens[m.screen].Keys()
-	}
-	var b strings.Builder
-	b.WriteString(fit(m.header(), m.width))
-	b.WriteString("\n")
-	b.WriteString(strings.TrimRight(body, "\n"))
-	b.WriteString("\n\n")
-	b.WriteString(fit(m.styles.Status.Render(m.status), m.width))
-	if !m.quitting {
-		b.WriteString("\n")
-		b.WriteString(fit(m.help.View(keys), m.width)) // help appends an item even when "…" does not fit
-	}
-	v := tea.NewView(b.String())
-	v.WindowTitle = "meshwiz"
-	return v
-}
-
-// header is the line above every screen: where the user is in the flow.
-func (m Model) header() string {
-	st := m.styles
-	if m.screen == screenStart {
-		return st.Title.Render("meshwiz") + st.Subtle.Render(" · multi-cluster Istio, safely")
-	}
-	seq := flows[m.s.flow]
-	return st.Title.Render("meshwiz") + st.Subtle.Render(fmt.Sprintf(" · %s · step %d of %d: ", m.s.flow, m.pos, len(seq)-1)) +
-		st.Title.Render(screenNames[m.screen])
-}
-
-// errorView renders the error state.
-func (m Model) errorView() string {
-	if m.err == nil {
-		return ""
-	}
-	s := m.styles
-	lines := []string{s.Fail.Render(GlyphFail) + " " + s.Title.Render(m.err.op+" failed"), ""}
-	lines = append(lines, wrap(m.err.err.Error(), m.width)...)
-	if m.err.hint != "" {
-		lines = append(lines, "")
-		lines = append(lines, wrap(s.Subtle.Render("hint: ")+m.err.hint, m.width)...)
-	}
-	lines = append(lines, "", s.Subtle.Render("Press q to quit."))
-	return strings.Join(lines, "\n")
-}
-
-// errorKeys are the bindings of the error state: only quitting.
-func (m Model) errorKeys() KeyMap {
-	k := m.keys.none()
-	enable(&k.Quit)
-	return k
-}
-
-// fit truncates a one-line string to width cells.
-func fit(s string, width int) string {
-	return ansi.Truncate(s, width, "…")
-}
-
-// wrap word-wraps s to width cells and returns its lines.
-func wrap(s string, width int) []string {
-	return strings.Split(ansi.Wrap(s, width, ""), "\n")
-}
-
-// plural returns "1 cluster", "2 clusters".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -40,13 +40,7 @@ func (m contextsModel) View() string {
 		lines = append(lines, m.shownDetail()...)
 		lines = append(lines, "", m.summary())
 	}
-	for i := range lines {
-		lines[i] = fit(lines[i], m.width)
-	}
-	if m.height > 0 && len(lines) > m.height {
-		lines = lines[:m.height]
-	}
-	return strings.Join(lines, "\n")
+	return fitFrame(lines, m.width, m.height)
 }
 
 // header is the title and the kubeconfig files read.

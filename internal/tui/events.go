@@ -28,11 +28,20 @@ type runDoneMsg struct {
 	err     error
 }
 
-// runID tells runs apart, so a screen ignores the events of a run it
-// replaced (the checks re-run) or that belongs to another screen.
+// runID names one run of work a screen started (an engine run, and what
+// prepares it): the screen that owns it, to which the root delivers its
+// messages whether or not it is shown, and a number unique in the wizard,
+// which tells the run from one it replaced (the checks re-run). The zero
+// runID is no run.
 type runID struct {
-	name string // "checks", "install", "teardown"
-	gen  int
+	owner screen
+	n     int
+}
+
+// newRun returns a new run ID owned by screen owner.
+func (s *session) newRun(owner screen) runID {
+	s.runs++
+	return runID{owner: owner, n: s.runs}
 }
 
 // startRun returns a Cmd that starts plan and delivers its first message.

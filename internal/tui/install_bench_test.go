@@ -33,7 +33,7 @@ func installBenchModel(width, height int) installModel {
 	s := newSession(context.Background(), Options{})
 	m := newInstallModel(common{s: s, styles: DefaultStyles(), keys: DefaultKeyMap()})
 	m.cfg = &mesh.Config{MeshID: "mesh1", Security: mesh.Security{CA: mesh.CA{Dir: "./meshwiz-certs"}}}
-	m.phase, m.gen = installRunning, 1
+	m.phase, m.id = installRunning, s.newRun(screenInstall)
 	m.caMessage = `generated the mesh CA in ./meshwiz-certs (private keys 0600); root "meshwiz root" sha256 0123456789abcdef…`
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	m.started, m.now = t0, t0.Add(97*time.Second)
@@ -62,7 +62,7 @@ func installBenchModel(width, height int) installModel {
 				st.message = "timed out waiting for the condition (the step's limit is 6m0s)"
 				st.hint = "see the error above; `helm status <release> -n istio-system --kube-context <context>` shows the release"
 			case li == 1:
-				st.status, st.message = steps.Skipped, "not run: bench/step-08@west did not succeed"
+				st.status, st.message, st.reason = steps.Skipped, "not run: bench/step-08@west did not succeed", steps.Blocked
 			case li == 2 && i == 20:
 				st.status, st.message, st.took = steps.Warned, "the gateway's address is a hostname", 3*time.Second
 			}

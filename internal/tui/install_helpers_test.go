@@ -31,7 +31,7 @@ func installAt(t *testing.T, width, height int, edit func(*mesh.Config), context
 func installStarted(t *testing.T, width, height int, edit func(*mesh.Config), contexts ...string) Model {
 	t.Helper()
 	m := installAt(t, width, height, edit, contexts...)
-	m = update(t, m, installCertsMsg{gen: installScreen(m).gen,
+	m = update(t, m, installCertsMsg{id: installScreen(m).id,
 		message: `generated the mesh CA in ./certs (private keys 0600); root "meshwiz root" sha256 0123456789abcdef…`})
 	if installScreen(m).phase != installRunning {
 		t.Fatalf("the run did not start: phase %d, err %v", installScreen(m).phase, installScreen(m).err)
@@ -51,7 +51,15 @@ func installEv(m Model, cluster, id string, st steps.Status, message string, at 
 	if st.Final() {
 		e.Took = 1200 * time.Millisecond
 	}
-	return stepEventMsg{id: installScreen(m).runID(), event: e}
+	return stepEventMsg{id: installScreen(m).id, event: e}
+}
+
+// installCutEv is a step skipped for reason (blocked or cancelled), as the
+// runner reports it.
+func installCutEv(m Model, cluster, id string, reason steps.Reason, message string, at time.Duration) stepEventMsg {
+	msg := installEv(m, cluster, id, steps.Skipped, message, at)
+	msg.event.Reason = reason
+	return msg
 }
 
 // installFailEv is a failure with a hint.
@@ -79,20 +87,20 @@ func installPassLane(t *testing.T, m Model, cluster string, n int) Model {
 }
 
 // installEnd ends the current run with every step's state as the screen
-// has it, unfinished ones as status rest with message why.
-func installEnd(m Model, rest steps.Status, why string) runDoneMsg {
+// has it, unfinished ones as status rest with message why and reason.
+func installEnd(m Model, rest steps.Status, reason steps.Reason, why string) runDoneMsg {
 	im := installScreen(m)
 	sum := steps.Summary{Duration: 2*time.Minute + 13*time.Second}
 	for _, l := range im.lanes {
 		for _, s := range l.steps {
-			st, msg := s.status, s.message
+			st, msg, r := s.status, s.message, s.reason
 			if !st.Final() {
-				st, msg = rest, why
+				st, msg, r = rest, why, reason
 			}
-			sum.Steps = append(sum.Steps, steps.Event{Step: s.ref, Title: s.title, Label: s.label, Status: st, Message: msg, Hint: s.hint, Took: s.took})
+			sum.Steps = append(sum.Steps, steps.Event{Step: s.ref, Title: s.title, Label: s.label, Status: st, Message: msg, Hint: s.hint, Took: s.took, Reason: r})
 		}
 	}
-	return runDoneMsg{id: im.runID(), summary: sum}
+	return runDoneMsg{id: im.id, summary: sum}
 }
 
 // installScreenFits fails when the active screen draws a line wider than

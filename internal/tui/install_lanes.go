@@ -15,6 +15,7 @@ type installStep struct {
 	label   string       // short name for the lane column
 	status  steps.Status // "" until the step starts
 	message string       // progress detail while running; the outcome after
+	reason  steps.Reason // why a final status is not the step's own verdict
 	hint    string
 	started time.Time // of the first Running event
 	took    time.Duration
@@ -22,6 +23,10 @@ type installStep struct {
 
 // final reports whether the step has ended.
 func (s installStep) final() bool { return s.status.Final() }
+
+// cut reports whether the step was skipped because of a failure or a
+// cancel, not because it had nothing to do.
+func (s installStep) cut() bool { return steps.Event{Status: s.status, Reason: s.reason}.Cut() }
 
 // installLane is one cluster's steps, in plan order. Steps of a lane run
 // one after the other, so at most one of them runs at a time.
@@ -125,7 +130,7 @@ func (m installModel) apply(e steps.Event) installModel {
 		}
 		s.status, s.message, s.hint, s.took = steps.Running, e.Message, "", 0
 	case e.Status.Final():
-		s.status, s.message, s.hint, s.took = e.Status, e.Message, e.Hint, e.Took
+		s.status, s.message, s.hint, s.took, s.reason = e.Status, e.Message, e.Hint, e.Took, e.Reason
 	}
 	if !wasFinal && s.final() {
 		m.finished++

@@ -10,7 +10,6 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
-	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
 // Layout of the lanes.
@@ -140,7 +139,7 @@ func (m installModel) barLine() string {
 	failed, skipped := m.failedCount(), 0
 	for _, l := range m.lanes {
 		for _, s := range l.steps {
-			if s.status == steps.Skipped && summaryCut(steps.Event{Status: s.status, Message: s.message}) {
+			if s.cut() {
 				skipped++ // not a step with nothing to do: one cut short
 			}
 		}

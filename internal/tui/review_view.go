@@ -24,13 +24,7 @@ func (m reviewModel) View() string {
 	if !m.asking() {
 		lines = append(lines, m.scrollInfo())
 	}
-	for i := range lines {
-		lines[i] = fit(lines[i], m.width)
-	}
-	if m.height > 0 && len(lines) > m.height {
-		lines = lines[:m.height]
-	}
-	return strings.Join(lines, "\n")
+	return fitFrame(lines, m.width, m.height)
 }
 
 // reviewHeadLines is the title and the blank line under it.

@@ -17,9 +17,6 @@ import (
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
-// checksRun names the checks screen's runs; gen tells a re-run apart.
-const checksRun = "checks"
-
 // serverAddressCheck is the cross-cluster check that refuses loopback API
 // server addresses unless they are accepted with the Loopback key.
 const serverAddressCheck = "mesh/api-server-address"
@@ -44,7 +41,7 @@ type checksModel struct {
 	marks   checkMarks
 	cancel  context.CancelFunc // cancels the current run
 
-	gen         int       // the current run; 0 before the first
+	id          runID     // the current run; zero before the first
 	fingerprint string    // of the config, the clients and allowLoopback the run checks
 	running     bool      // the current run has not ended
 	started     time.Time // when the current run started
@@ -82,7 +79,10 @@ func newChecksModel(c common) checksModel {
 // config, the clients or the loopback choice changed since the last run, it
 // runs the checks; coming back to an unchanged mesh keeps the results.
 func (m checksModel) enter(forward bool) (screenModel, tea.Cmd) {
-	if !forward && m.gen > 0 && m.fingerprintOf() == m.fingerprint {
+	if !forward && m.id != (runID{}) && m.fingerprintOf() == m.fingerprint {
+		if m.running {
+			return m, m.spinner.Tick // its ticks stopped while the screen was not shown
+		}
 		return m, nil
 	}
 	return m.start()
@@ -111,7 +111,7 @@ func (m checksModel) fingerprintOf() string {
 func (m checksModel) start() (checksModel, tea.Cmd) {
 	m.cancel()
 	m.cancel = func() {}
-	m.gen++
+	m.id = m.s.newRun(screenChecks)
 	m.fingerprint = m.fingerprintOf()
 	m.running, m.planErr, m.done = false, nil, nil
 	m.cells = map[steps.Ref]steps.Event{}
@@ -134,7 +134,7 @@ func (m checksModel) start() (checksModel, tea.Cmd) {
 	ctx, cancel := context.WithCancel(m.s.ctx) // the wizard quitting cancels it too
 	m.cancel = cancel
 	m.running, m.started = true, time.Now()
-	s, id := m.s, runID{name: checksRun, gen: m.gen}
+	s, id := m.s, m.id
 	run := func() tea.Msg { return startRun(s, ctx, id, plan)() }
 	return m.scroll(), tea.Batch(run, m.spinner.Tick)
 }
@@ -171,7 +171,7 @@ func (m checksModel) SetSize(width, height int) screenModel {
 func (m checksModel) Keys() KeyMap {
 	k := m.keys.none()
 	enable(&k.Back, &k.Quit)
-	if m.gen > 0 {
+	if m.id != (runID{}) {
 		enable(&k.Rerun)
 	}
 	if len(m.rows) > 0 {
@@ -196,31 +196,26 @@ func (m checksModel) Keys() KeyMap {
 	return k
 }
 
-// Update implements screenModel. Run messages arrive whether or not the
-// screen is shown, so a run keeps going while the user is elsewhere.
+// Update implements screenModel. The messages of its runs arrive whether or
+// not the screen is shown (ownedMsg), so a run keeps going while the user is
+// elsewhere.
 func (m checksModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 	switch msg := msg.(type) {
 	case stepEventMsg:
-		if msg.id.name != checksRun {
-			return m, nil
-		}
-		if msg.id.gen != m.gen {
+		if msg.id != m.id {
 			return m, msg.next // a replaced run: drain it so that its goroutine ends
 		}
 		m.cells = maps.Clone(m.cells)
 		m.cells[msg.event.Step] = msg.event
 		return m.follow().scroll(), msg.next
 	case runDoneMsg:
-		if msg.id.name != checksRun || msg.id.gen != m.gen {
+		if msg.id != m.id {
 			return m, nil
 		}
 		return m.finished(msg), nil
 	case spinner.TickMsg:
-		if msg.ID != m.spinner.ID() || !m.running {
-			return m, nil // not ours, or nothing runs: let the spinner stop
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spin(m.spinner, msg, m.running)
 		return m, cmd
 	case tea.KeyPressMsg:
 		return m.key(msg)

@@ -64,7 +64,7 @@ func checksScreen(m Model) checksModel {
 
 // checksID is the screen's current run.
 func checksID(m Model) runID {
-	return runID{name: checksRun, gen: checksScreen(m).gen}
+	return checksScreen(m).id
 }
 
 // checksEvent is an event of the current run for check id on cluster ("":
@@ -150,8 +150,8 @@ func TestChecksMarksFillInPerCell(t *testing.T) {
 		t.Fatal("entering the checks screen returned no Cmd: the run was not started")
 	}
 	c := checksScreen(m)
-	if c.gen != 1 || len(c.rows) != len(checks.IDs()) {
-		t.Fatalf("gen %d, %d rows; want the first run of %d checks", c.gen, len(c.rows), len(checks.IDs()))
+	if c.id == (runID{}) || len(c.rows) != len(checks.IDs()) {
+		t.Fatalf("run %v, %d rows; want the first run of %d checks", c.id, len(c.rows), len(checks.IDs()))
 	}
 	if got := checksCell(t, m, apiTitle, "east"); got != "["+markPending+"]" {
 		t.Errorf("east cell before any event = %q, want the pending mark, selected", got)
@@ -246,8 +246,8 @@ func TestChecksEnterRefusedUntilRerunPasses(t *testing.T) {
 	}
 	old := checksID(m)
 	m, cmd = updateCmd(m, press("r"))
-	if cmd == nil || checksScreen(m).gen != old.gen+1 {
-		t.Fatalf("r did not start a new run (gen %d → %d)", old.gen, checksScreen(m).gen)
+	if cmd == nil || checksScreen(m).id == old {
+		t.Fatalf("r did not start a new run (run %v → %v)", old, checksScreen(m).id)
 	}
 	stale := checksEvent(t, m, "cluster/rbac", "east", steps.Failed, "stale", "")
 	stale.id = old
@@ -336,8 +336,8 @@ func TestChecksLoopbackAcceptedWithL(t *testing.T) {
 	old := checksID(m)
 	m, cmd := updateCmd(m, press("L"))
 	c := checksScreen(m)
-	if !c.s.allowLoopback || c.gen != old.gen+1 || cmd == nil {
-		t.Fatalf("L: allowLoopback %v, gen %d → %d; want accepted and a new run", c.s.allowLoopback, old.gen, c.gen)
+	if !c.s.allowLoopback || c.id == old || cmd == nil {
+		t.Fatalf("L: allowLoopback %v, run %v → %v; want accepted and a new run", c.s.allowLoopback, old, c.id)
 	}
 	if c.Keys().Loopback.Enabled() {
 		t.Error("L is still offered after accepting loopback servers")
@@ -442,19 +442,21 @@ func TestChecksComingBackKeepsResults(t *testing.T) {
 	if m.screen != screenSecurity {
 		t.Fatalf("on %s, want security", screenNames[m.screen])
 	}
+	first := checksScreen(m).id
 	m, cmd := updateCmd(m, backMsg{})
-	if m.screen != screenChecks || checksScreen(m).gen != 1 || cmd != nil || !checksScreen(m).ready() {
-		t.Errorf("coming back unchanged: gen %d, cmd %v, ready %v; want the results kept", checksScreen(m).gen, cmd != nil, checksScreen(m).ready())
+	if m.screen != screenChecks || checksScreen(m).id != first || cmd != nil || !checksScreen(m).ready() {
+		t.Errorf("coming back unchanged: run %v (first %v), cmd %v, ready %v; want the results kept", checksScreen(m).id, first, cmd != nil, checksScreen(m).ready())
 	}
 	m = update(t, m, nextMsg{})
 	m.s.cfg.MeshID = "other"
 	m, cmd = updateCmd(m, backMsg{})
-	if checksScreen(m).gen != 2 || cmd == nil {
-		t.Errorf("coming back after the config changed: gen %d; want a new run", checksScreen(m).gen)
+	second := checksScreen(m).id
+	if second == first || cmd == nil {
+		t.Errorf("coming back after the config changed: run %v; want a new run", second)
 	}
 	m = update(t, m, backMsg{}, nextMsg{})
-	if checksScreen(m).gen != 3 {
-		t.Errorf("entering forward from the topology: gen %d, want a new run", checksScreen(m).gen)
+	if id := checksScreen(m).id; id == second || id == first {
+		t.Errorf("entering forward from the topology: run %v, want a new run", id)
 	}
 }
 

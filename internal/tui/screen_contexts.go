@@ -90,6 +90,9 @@ func newContextsModel(ctx context.Context, l kube.Loader, timeout time.Duration,
 // probes every context; coming back keeps the list and the selection.
 func (m contextsModel) enter(bool) (screenModel, tea.Cmd) {
 	if m.started {
+		if m.loading || m.probing() {
+			return m, m.spinner.Tick // its ticks stopped while the screen was not shown
+		}
 		return m, nil
 	}
 	m.started = true
@@ -153,11 +156,8 @@ func (m contextsModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		}
 		return m.scroll(), nil
 	case spinner.TickMsg:
-		if !m.loading && !m.probing() {
-			return m, nil // let the spinner stop; refresh restarts it
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spin(m.spinner, msg, m.loading || m.probing())
 		return m, cmd
 	case tea.KeyPressMsg:
 		return m.key(msg)

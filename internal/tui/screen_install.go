@@ -28,9 +28,9 @@ const (
 	installNotStarted                     // the certificates or the plan failed: nothing was applied
 )
 
-// installCertsMsg carries the prepared certificates of install run gen.
+// installCertsMsg carries the prepared certificates of install run id.
 type installCertsMsg struct {
-	gen     int
+	id      runID
 	certs   map[string]*certs.Intermediate
 	message string // what was done about the CA, with the root's fingerprint
 	err     error
@@ -52,12 +52,12 @@ type installModel struct {
 	pageUp, pageDown   key.Binding
 	width, height      int
 	phase              installPhase
-	gen                int                // run generation: r starts a new one
+	id                 runID              // the current run: r starts a new one
 	cfg                *mesh.Config       // the snapshot being installed
 	ctx                context.Context    // the current run's; nil before the first run
 	cancel             context.CancelFunc // cancels it
 	askCancel          bool               // "Cancel the install? y/n"
-	preparing          bool               // the certificates' Cmd of gen has not reported yet
+	preparing          bool               // the certificates' Cmd of id has not reported yet
 	details            bool               // d: every step in full, scrollable
 	offset             int                // first line of the details drawn
 	lanes              []installLane
@@ -100,9 +100,6 @@ func newInstallModel(c common) installModel {
 	}
 }
 
-// runID is the engine run this screen listens to.
-func (m installModel) runID() runID { return runID{name: "install", gen: m.gen} }
-
 // active reports whether work is under way that the user must not walk
 // away from.
 func (m installModel) active() bool {
@@ -117,7 +114,10 @@ func (m installModel) failed() bool {
 // enter starts the install when coming from the review; coming back from
 // the summary shows the last run as it ended.
 func (m installModel) enter(forward bool) (screenModel, tea.Cmd) {
-	if !forward || m.active() {
+	if m.active() {
+		return m, m.spinner.Tick // its ticks stopped while the screen was not shown
+	}
+	if !forward {
 		return m, nil
 	}
 	return m.start()
@@ -128,7 +128,7 @@ func (m installModel) enter(forward bool) (screenModel, tea.Cmd) {
 // snapshotted: the run installs what was reviewed.
 func (m installModel) start() (installModel, tea.Cmd) {
 	m.cancel()
-	m.gen++
+	m.id = m.s.newRun(screenInstall)
 	m.phase, m.askCancel, m.details, m.offset, m.preparing = installPreparing, false, false, 0, true
 	m.err, m.caErr, m.summary, m.caMessage = nil, false, nil, ""
 	m.started, m.now, m.finished = time.Time{}, time.Time{}, 0
@@ -140,10 +140,10 @@ func (m installModel) start() (installModel, tea.Cmd) {
 	}
 	m.lanes, m.where = installLanes(m.cfg, preview)
 	m.total = len(preview)
-	cfg, bits, gen := m.cfg, installKeyBits(m.s), m.gen
+	cfg, bits, id := m.cfg, installKeyBits(m.s), m.id
 	prepare := func() tea.Msg {
 		c, msg, err := install.PrepareCerts(cfg, bits)
-		return installCertsMsg{gen: gen, certs: c, message: msg, err: err}
+		return installCertsMsg{id: id, certs: c, message: msg, err: err}
 	}
 	return m, tea.Batch(prepare, m.spinner.Tick)
 }
@@ -167,7 +167,7 @@ func (m installModel) run(msg installCertsMsg) (installModel, tea.Cmd) {
 	m.total = len(plan)
 	m.ctx, m.cancel = context.WithCancel(m.s.ctx)
 	m.phase = installRunning
-	return m, startRun(m.s, m.ctx, m.runID(), plan)
+	return m, startRun(m.s, m.ctx, m.id, plan)
 }
 
 // SetSize implements screenModel.
@@ -225,7 +225,7 @@ func (m installModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case installCertsMsg:
-		if msg.gen != m.gen {
+		if msg.id != m.id {
 			return m, nil // an earlier run's
 		}
 		m.preparing = false
@@ -234,24 +234,20 @@ func (m installModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		}
 		return m.run(msg)
 	case stepEventMsg:
-		if msg.id != m.runID() {
-			return m, nil
+		if msg.id != m.id {
+			return m, msg.next // a replaced run: drain it so that its goroutine ends
 		}
 		return m.apply(msg.event), msg.next
 	case runDoneMsg:
-		if msg.id != m.runID() {
+		if msg.id != m.id {
 			return m, nil
 		}
 		return m.done(msg), nil
 	case spinner.TickMsg:
-		if msg.ID != m.spinner.ID() || !m.active() {
-			return m, nil // let the spinner stop; the next run restarts it
-		}
-		if msg.Time.After(m.now) {
+		var cmd tea.Cmd
+		if m.spinner, cmd = spin(m.spinner, msg, m.active()); cmd != nil && msg.Time.After(m.now) {
 			m.now = msg.Time
 		}
-		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
 		return m, cmd
 	}
 	return m, nil

@@ -118,7 +118,7 @@ func TestInstallKeepsRunningAndFailedStepsVisible(t *testing.T) {
 		"timed out waiting for the condition (the step's limit is 6m0s)",
 		"see the error above; `helm status <release> -n istio-system --kube-context <context>` shows the release"))
 	for _, id := range []string{install.IDGatewayAddress, install.IDExposeServices, install.IDReaderToken} {
-		m = update(t, m, installEv(m, "west", id, steps.Skipped, "not run: install/eastwest-gateway@west did not succeed", time.Minute))
+		m = update(t, m, installCutEv(m, "west", id, steps.Blocked, "not run: install/eastwest-gateway@west did not succeed", time.Minute))
 	}
 	m = installPassLane(t, m, "north", 11)
 	m = update(t, m, installEv(m, "north", install.IDInjection, steps.Running, "labelling namespace shop", time.Minute))
@@ -182,7 +182,7 @@ func TestInstallFailureOffersRetry(t *testing.T) {
 	m = installPassLane(t, m, "east", 8)
 	m = installPassLane(t, m, "west", 3)
 	m = update(t, m, installFailEv(m, "west", install.IDIstiod, "context deadline exceeded", "run setup again"))
-	m = update(t, m, installEnd(m, steps.Skipped, "not run: install/istiod@west did not succeed"))
+	m = update(t, m, installEnd(m, steps.Skipped, steps.Blocked, "not run: install/istiod@west did not succeed"))
 	im := installScreen(m)
 	if im.phase != installDone || m.s.installed == nil || !m.s.installed.Failed() {
 		t.Fatalf("the run's end was not recorded: phase %d, installed %v", im.phase, m.s.installed)
@@ -198,31 +198,37 @@ func TestInstallFailureOffersRetry(t *testing.T) {
 	checkFits(t, m, 80, 24)
 
 	old := installEv(m, "east", install.IDNamespace, steps.Running, "", 0)
+	first := installScreen(m).id
 	m, cmd := updateCmd(m, press("r"))
 	if cmd == nil {
 		t.Fatal("r started nothing")
 	}
 	im = installScreen(m)
-	if im.gen != 2 || im.phase != installPreparing || im.finished != 0 {
-		t.Fatalf("r did not start run 2 from scratch: gen %d phase %d finished %d", im.gen, im.phase, im.finished)
+	if im.id == first || im.phase != installPreparing || im.finished != 0 {
+		t.Fatalf("r did not start a new run from scratch: run %v (first %v) phase %d finished %d", im.id, first, im.phase, im.finished)
 	}
 	if v := view(m); !strings.Contains(v, "0/16 steps") || strings.Contains(v, GlyphFail) {
 		t.Errorf("the retry still shows the last run:\n%s", v)
 	}
-	// Events and the end of the replaced run are ignored.
-	if _, cmd := installScreen(m).Update(old); cmd != nil {
-		t.Error("the install screen listens on a replaced run")
+	// Events of the replaced run are drained (so that its goroutine ends)
+	// but not applied, and its end is ignored.
+	old.next = func() tea.Msg { return nil }
+	m, cmd = updateCmd(m, old)
+	if cmd == nil {
+		t.Error("an event of the replaced run was not drained")
 	}
-	if m = update(t, m, old); installScreen(m).lanes[0].steps[0].status != "" {
+	if installScreen(m).lanes[0].steps[0].status != "" {
 		t.Error("an event of the replaced run was applied")
 	}
-	m = update(t, m, runDoneMsg{id: runID{name: "install", gen: 1}})
+	m = update(t, m, runDoneMsg{id: first})
 	if installScreen(m).phase != installPreparing {
 		t.Error("the end of the replaced run ended the new one")
 	}
-	// Other runs (the checks) are not the install's business.
-	if _, cmd := installScreen(m).Update(stepEventMsg{id: runID{name: "checks", gen: 2}, next: func() tea.Msg { return nil }}); cmd != nil {
-		t.Error("the install screen listens to the checks' run")
+	// Other runs (the checks) are not the install's business: the root
+	// hands their events to the screen that owns them.
+	m = update(t, m, stepEventMsg{id: runID{owner: screenChecks, n: 99}, event: old.event, next: old.next})
+	if installScreen(m).lanes[0].steps[0].status != "" {
+		t.Error("the install screen was given the checks' event")
 	}
 }
 
@@ -269,8 +275,8 @@ func TestInstallCtrlCAsksThenCancels(t *testing.T) {
 	if k := installScreen(m).Keys(); k.Back.Enabled() || k.Quit.Enabled() {
 		t.Error("esc or q offered while the cancelled steps stop")
 	}
-	m = update(t, m, installEv(m, "east", install.IDIstiod, steps.Skipped, "canceled: context canceled", 5*time.Second))
-	m = update(t, m, installEnd(m, steps.Skipped, "canceled before it started"))
+	m = update(t, m, installCutEv(m, "east", install.IDIstiod, steps.Canceled, "canceled: context canceled", 5*time.Second))
+	m = update(t, m, installEnd(m, steps.Skipped, steps.Canceled, "canceled before it started"))
 	v = reviewFlat(view(m))
 	for _, want := range []string{"Install of mesh1 cancelled", "Cancelled: 3 of 16 steps applied, recorded in each cluster's istio-system/meshwiz-record",
 		"r runs setup again to finish it", "enter summary"} {
@@ -293,7 +299,7 @@ func TestInstallCancelWhilePreparing(t *testing.T) {
 	if k := installScreen(m).Keys(); k.Retry.Enabled() || k.Back.Enabled() {
 		t.Error("r or esc offered while the certificates are still being written")
 	}
-	m, cmd := updateCmd(m, installCertsMsg{gen: 1})
+	m, cmd := updateCmd(m, installCertsMsg{id: installScreen(m).id})
 	if cmd != nil || installScreen(m).phase != installCancelled {
 		t.Error("the certificates of a cancelled install started the run")
 	}
@@ -331,7 +337,7 @@ func TestInstallDoneLeadsToSummary(t *testing.T) {
 	m := installStarted(t, 80, 24, nil, "east", "west")
 	m = installPassLane(t, m, "east", 8)
 	m = installPassLane(t, m, "west", 8)
-	m = update(t, m, installEnd(m, steps.Passed, "up to date"))
+	m = update(t, m, installEnd(m, steps.Passed, "", "up to date"))
 	v := view(m)
 	for _, want := range []string{"Installed mesh1 into 2 clusters", "16/16 steps", "The mesh is installed: 16 steps in 2 clusters", "enter summary"} {
 		if !strings.Contains(v, want) {
@@ -351,9 +357,10 @@ func TestInstallDoneLeadsToSummary(t *testing.T) {
 		t.Fatalf("enter led to %s", screenNames[m.screen])
 	}
 	// Back from the summary shows the run as it ended; it does not run again.
+	ran := installScreen(m).id
 	m = update(t, m, press("esc"))
-	if m.screen != screenInstall || installScreen(m).phase != installDone || installScreen(m).gen != 1 {
-		t.Errorf("esc from the summary: %s, phase %d, gen %d", screenNames[m.screen], installScreen(m).phase, installScreen(m).gen)
+	if m.screen != screenInstall || installScreen(m).phase != installDone || installScreen(m).id != ran {
+		t.Errorf("esc from the summary: %s, phase %d, run %v (was %v)", screenNames[m.screen], installScreen(m).phase, installScreen(m).id, ran)
 	}
 }
 

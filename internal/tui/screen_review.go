@@ -134,11 +134,8 @@ func (m reviewModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		m.s.exportDir = msg.dir
 		return m.clamp(), status(fmt.Sprintf("Exported the plan: %s in %s", plural(len(msg.files), "file"), msg.dir))
 	case spinner.TickMsg:
-		if m.busy == "" || msg.ID != m.spinner.ID() {
-			return m, nil
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spin(m.spinner, msg, m.busy != "")
 		return m, cmd
 	}
 	return m, nil

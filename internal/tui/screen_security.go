@@ -29,16 +29,9 @@ func (v *securityValues) errors(cfg *mesh.Config) []*mesh.FieldError {
 	return mesh.FieldErrors(c.Validate())
 }
 
-// securityFormMsg carries a message of the security form's own Cmds back to
-// it; gen tells the current form from one it replaced.
-type securityFormMsg struct {
-	gen int
-	msg tea.Msg
-}
-
-// securityNoteLines is the room under the form for the directory's
-// explanation, the check's result and errors.
-const securityNoteLines = 7
+// securityLayout keeps room under the form for the directory's
+// explanation, the check's result and errors: 7 lines from 18 rows on.
+var securityLayout = formLayout{notes: 7, tall: 18, share: 3}
 
 // securityModel is step 5: the mesh-wide mutual TLS mode and the CA, either
 // generated into a directory or brought by the user. The directory is
@@ -49,19 +42,13 @@ const securityNoteLines = 7
 // passes.
 type securityModel struct {
 	common
-	v       *securityValues // nil until entered
-	form    *huh.Form
-	fields  []topologyField
-	formGen int
-	errs    []string
+	v    *securityValues // nil until entered
+	form formPage
+	errs []string
 
 	checkKey string            // the values the report is (being) made for
 	report   *securityCAReport // nil while the check runs
 	advance  bool              // the form was completed: go on once the check passes
-	// active: entered and not yet left with next. Pastes, which the root
-	// sends to every screen, go to the form only then (the root does not
-	// tell a screen it was left with esc).
-	active bool
 
 	width, height int
 }
@@ -75,7 +62,6 @@ func (m securityModel) enter(forward bool) (screenModel, tea.Cmd) {
 	if m.s.cfg == nil {
 		return m, nil
 	}
-	m.active = true
 	if m.v == nil {
 		sec := m.s.cfg.Security
 		m.v = &securityValues{mtls: sec.MTLS, mode: sec.CA.Mode, dir: sec.CA.Dir}
@@ -117,21 +103,10 @@ func (m securityModel) check() (securityModel, tea.Cmd) {
 
 // rebuild builds the form with the focus on field focus (-1: the last).
 func (m securityModel) rebuild(focus int) (securityModel, tea.Cmd) {
-	m.fields = m.buildFields()
-	if focus < 0 || focus >= len(m.fields) {
-		focus = len(m.fields) - 1
-	}
-	m.formGen++
-	m.form = topologyNewForm(m.styles, m.width, m.formHeight(), m.fields)
-	gen := m.formGen
-	cmd := topologyTagCmd(topologyStartForm(m.form, focus), func(msg tea.Msg) tea.Msg { return securityFormMsg{gen: gen, msg: msg} })
-	m.errs = m.pageErrors()
+	var cmd tea.Cmd
+	m.form, cmd = newFormPage(m.styles, securityLayout, m.width, m.height, m.buildFields(), focus)
+	m.errs = m.form.errors(m.v.errors(m.s.cfg))
 	return m, cmd
-}
-
-func (m securityModel) tag(cmd tea.Cmd) tea.Cmd {
-	gen := m.formGen
-	return topologyTagCmd(cmd, func(msg tea.Msg) tea.Msg { return securityFormMsg{gen: gen, msg: msg} })
 }
 
 func (m securityModel) buildFields() []topologyField {
@@ -163,58 +138,15 @@ func (m securityModel) buildFields() []topologyField {
 	}
 }
 
-// pageErrors are the engine's messages for the form's fields.
-func (m securityModel) pageErrors() []string {
-	errs := m.v.errors(m.s.cfg)
-	var out []string
-	for _, f := range m.fields {
-		for _, e := range errs {
-			if f.match(e.Field) {
-				out = append(out, f.label+": "+topologyFieldError(e))
-			}
-		}
-	}
-	return out
-}
-
 // SetSize implements screenModel.
 func (m securityModel) SetSize(width, height int) screenModel {
 	m.width, m.height = width, height
-	if m.form != nil {
-		m.form.WithWidth(width)
-		m.form.WithHeight(m.formHeight())
-	}
+	m.form = m.form.SetSize(width, height)
 	return m
 }
 
-func (m securityModel) formHeight() int {
-	if m.height <= 0 {
-		return 0
-	}
-	return max(m.height-2-m.noteRoom(), 3)
-}
-
-func (m securityModel) noteRoom() int {
-	if m.height <= 0 {
-		return 1 << 10
-	}
-	if m.height >= 18 {
-		return securityNoteLines
-	}
-	return max(m.height/3, 1)
-}
-
 // Keys implements screenModel.
-func (m securityModel) Keys() KeyMap {
-	k := m.keys.none()
-	enable(&k.Back, &k.Quit)
-	i := topologyFocused(m.form, m.fields)
-	if i < 0 || m.form.State != huh.StateNormal {
-		return k
-	}
-	f := m.fields[i]
-	return topologyFormKeys(k, f.kind, topologyFiltering(f.field), i > 0, i == len(m.fields)-1)
-}
+func (m securityModel) Keys() KeyMap { return m.form.Keys(m.keys.none(), false, false) }
 
 // Update implements screenModel.
 func (m securityModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
@@ -233,39 +165,26 @@ func (m securityModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 			return m.refuse()
 		}
 		return m.commit(nil)
-	case securityFormMsg:
-		if msg.gen != m.formGen {
-			return m, nil
-		}
-		return m.forward(msg.msg)
-	case tea.PasteMsg:
-		if !m.active {
-			return m, nil
-		}
-		return m.forward(msg)
-	case tea.KeyPressMsg:
-		return m.forward(msg)
+	}
+	if inner, ok := m.form.open(msg); ok {
+		return m.forward(inner)
 	}
 	return m, nil
 }
 
-// forward hands msg to the form and follows it: a changed directory or
-// mode is checked, and a form that completes in this update goes on.
-// Later messages to a completed form change nothing.
+// forward hands msg (opened by the form page) to the form and follows it:
+// a changed directory or mode is checked, and a form that completes in
+// this update goes on. Later messages to a completed form change nothing.
 func (m securityModel) forward(msg tea.Msg) (screenModel, tea.Cmd) {
-	if m.form == nil || m.form.State != huh.StateNormal {
-		return m, nil
-	}
 	switch msg.(type) {
 	case tea.KeyPressMsg, tea.PasteMsg:
 		m.advance = false // editing again: wait for enter
 	}
-	_, cmd := m.form.Update(msg)
-	cmd = m.tag(cmd)
-	m.errs = m.pageErrors()
+	cmd := m.form.update(msg)
+	m.errs = m.form.errors(m.v.errors(m.s.cfg))
 	m, check := m.check()
 	cmd = tea.Batch(cmd, check)
-	if m.form.State != huh.StateCompleted {
+	if m.form.state() != huh.StateCompleted {
 		return m, cmd
 	}
 	if len(m.errs) > 0 {
@@ -294,30 +213,19 @@ func (m securityModel) refuse() (screenModel, tea.Cmd) {
 func (m securityModel) commit(cmd tea.Cmd) (screenModel, tea.Cmd) {
 	cand := *m.s.cfg
 	m.v.apply(&cand)
-	cand.Default()
-	err := cand.Validate()
-	if err == nil {
-		m.v.apply(m.s.cfg)
-		m.s.cfg.Default()
-		err = m.s.cfg.Validate()
-	}
-	if err != nil {
+	if err := formCommit(m.s.cfg, &cand, m.v.apply); err != nil {
 		m, rebuilt := m.rebuild(-1)
 		return m, tea.Batch(cmd, rebuilt, status(err.Error()))
 	}
-	m.active = false
 	return m, tea.Batch(cmd, next)
 }
 
 // View implements screenModel.
 func (m securityModel) View() string {
 	st := m.styles
-	if m.v == nil || m.form == nil {
+	if m.v == nil || m.form.form == nil {
 		return ""
 	}
-	lines := []string{st.Title.Render("Mutual TLS and the mesh CA"), ""}
-	lines = append(lines, topologyTrimBlank(strings.Split(m.form.View(), "\n"))...)
-
 	var notes []string
 	for _, e := range m.errs {
 		notes = append(notes, wrap(st.Fail.Render(GlyphFail)+" "+e, m.width)...)
@@ -335,18 +243,7 @@ func (m securityModel) View() string {
 			notes = append(notes, wrap(st.Warn.Render(GlyphWarn)+" "+w, m.width)...)
 		}
 	}
-	if room := m.noteRoom(); len(notes) > room {
-		notes = append(notes[:room-1], fit(notes[room-1]+" …", m.width))
-	}
-	lines = append(lines, "")
-	lines = append(lines, notes...)
-	for i := range lines {
-		lines[i] = fit(lines[i], m.width)
-	}
-	if m.height > 0 && len(lines) > m.height {
-		lines = lines[:m.height]
-	}
-	return strings.Join(lines, "\n")
+	return m.form.render([]string{st.Title.Render("Mutual TLS and the mesh CA"), ""}, notes)
 }
 
 // layoutNote says what the directory holds in the current mode.
@@ -358,9 +255,9 @@ func (m securityModel) layoutNote() string {
 	return fmt.Sprintf("meshwiz writes root-cert.pem, root-key.pem and %s each with its intermediate CA there; private keys are written 0600. A CA already there is reused.", clusters)
 }
 
-// leave implements leaver: the form no longer takes pastes, and a pending
-// "go on once the check passes" is dropped.
+// leave implements leaver: a pending "go on once the check passes" is
+// dropped.
 func (m securityModel) leave() screenModel {
-	m.active, m.advance = false, false
+	m.advance = false
 	return m
 }

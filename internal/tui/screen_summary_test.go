@@ -29,7 +29,7 @@ func summaryAfter(t *testing.T, width, height int, fill func(Model) Model) Model
 		reviewNetworkPerCluster(c)
 	}, "east", "west")
 	m = fill(m)
-	m = update(t, m, installEnd(m, steps.Skipped, "not run: a step before it did not succeed"), press("enter"))
+	m = update(t, m, installEnd(m, steps.Skipped, steps.Blocked, "not run: a step before it did not succeed"), press("enter"))
 	m = update(t, m, nextMsg{})
 	if m.screen != screenSummary {
 		t.Fatalf("not on the summary: %s", screenNames[m.screen])

@@ -28,7 +28,7 @@ const (
 // teardownFoundMsg carries a discovery: before (after == false) or after
 // the run.
 type teardownFoundMsg struct {
-	gen   int
+	id    runID
 	after bool
 	inv   *teardown.Inventory
 	err   error
@@ -44,7 +44,7 @@ type teardownModel struct {
 	spinner spinner.Model
 
 	phase   teardownPhase
-	gen     int // discovery and run generation; bumped by every start
+	id      runID // the current discovery or run; each start takes a new one
 	purge   bool
 	inv     *teardown.Inventory // before the run
 	lines   []string            // inv.Lines(), rendered once per discovery, not per frame
@@ -70,24 +70,24 @@ func newTeardownModel(c common) teardownModel {
 // the clusters screen.
 func (m teardownModel) enter(forward bool) (screenModel, tea.Cmd) {
 	if !forward && m.phase != tdDiscovering {
-		return m, nil
+		return m, m.spinner.Tick // its ticks stopped while the screen was not shown; idle phases drop it
 	}
 	return m.discover(false)
 }
 
 // discover starts a discovery in a Cmd.
 func (m teardownModel) discover(after bool) (teardownModel, tea.Cmd) {
-	m.gen++
+	m.id = m.s.newRun(screenTeardown)
 	if after {
 		m.phase = tdVerifying
 	} else {
 		m.phase, m.inv, m.after, m.summary, m.events, m.offset = tdDiscovering, nil, nil, nil, nil, 0
 	}
-	gen, ctx := m.gen, m.s.ctx
+	id, ctx := m.id, m.s.ctx
 	opts := teardown.Options{Clients: m.clientList(), PurgeCRDs: m.purge}
 	return m, tea.Batch(m.spinner.Tick, func() tea.Msg {
 		inv, err := teardown.Discover(ctx, opts)
-		return teardownFoundMsg{gen: gen, after: after, inv: inv, err: err}
+		return teardownFoundMsg{id: id, after: after, inv: inv, err: err}
 	})
 }
 
@@ -148,13 +148,13 @@ func (m teardownModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 	case teardownFoundMsg:
 		return m.found(msg)
 	case stepEventMsg:
-		if msg.id != (runID{name: "teardown", gen: m.gen}) {
-			return m, nil
+		if msg.id != m.id {
+			return m, msg.next // a replaced run: drain it so that its goroutine ends
 		}
 		m.events = withEvent(m.events, msg.event)
 		return m, msg.next
 	case runDoneMsg:
-		if msg.id != (runID{name: "teardown", gen: m.gen}) {
+		if msg.id != m.id {
 			return m, nil
 		}
 		m.cancel()
@@ -163,11 +163,8 @@ func (m teardownModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 		m.summary, m.err = &sum, msg.err
 		return m.discover(true)
 	case spinner.TickMsg:
-		if m.phase == tdPreview || m.phase == tdDone || msg.ID != m.spinner.ID() {
-			return m, nil
-		}
 		var cmd tea.Cmd
-		m.spinner, cmd = m.spinner.Update(msg)
+		m.spinner, cmd = spin(m.spinner, msg, m.phase != tdPreview && m.phase != tdDone)
 		return m, cmd
 	case tea.KeyPressMsg:
 		return m.key(msg)
@@ -177,7 +174,7 @@ func (m teardownModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 
 // found shows a discovery's result.
 func (m teardownModel) found(msg teardownFoundMsg) (screenModel, tea.Cmd) {
-	if msg.gen != m.gen {
+	if msg.id != m.id {
 		return m, nil
 	}
 	if msg.err != nil {
@@ -232,11 +229,11 @@ func (m teardownModel) run() (screenModel, tea.Cmd) {
 		m.err, m.phase = err, tdDone
 		return m, nil
 	}
-	m.gen++
+	m.id = m.s.newRun(screenTeardown)
 	m.plan, m.events, m.phase, m.started = plan, map[steps.Ref]steps.Event{}, tdRunning, time.Now()
 	ctx, cancel := context.WithCancel(m.s.ctx)
 	m.cancel = cancel
-	return m, tea.Batch(m.spinner.Tick, startRun(m.s, ctx, runID{name: "teardown", gen: m.gen}, plan))
+	return m, tea.Batch(m.spinner.Tick, startRun(m.s, ctx, m.id, plan))
 }
 
 func onOff(b bool) string {

@@ -37,7 +37,7 @@ func TestTeardownPreviewConfirmAndDone(t *testing.T) {
 		}},
 		{Context: "west", Reachable: false, Error: "connection refused"},
 	}}
-	m = update(t, m, teardownFoundMsg{gen: teardownScreen(m).gen, inv: inv})
+	m = update(t, m, teardownFoundMsg{id: teardownScreen(m).id, inv: inv})
 	v := view(m)
 	for _, want := range []string{"Cluster east", "istiod", "mine", "not created by meshwiz", "west: not reached: connection refused", "enter remove", "space purge CRDs: off", "q quit"} {
 		if !strings.Contains(v, want) {
@@ -59,7 +59,7 @@ func TestTeardownPreviewConfirmAndDone(t *testing.T) {
 	}
 
 	// A finished run with the cluster still unreached: not finished, says where.
-	m = update(t, m, teardownFoundMsg{gen: teardownScreen(m).gen, inv: inv})
+	m = update(t, m, teardownFoundMsg{id: teardownScreen(m).id, inv: inv})
 	tm := teardownScreen(m)
 	tm.phase, tm.summary = tdVerifying, &steps.Summary{}
 	m.screens[screenTeardown] = tm
@@ -67,7 +67,7 @@ func TestTeardownPreviewConfirmAndDone(t *testing.T) {
 		{Context: "east", Reachable: true},
 		{Context: "west", Reachable: false, Error: "connection refused"},
 	}}
-	m = update(t, m, teardownFoundMsg{gen: tm.gen, after: true, inv: after})
+	m = update(t, m, teardownFoundMsg{id: tm.id, after: true, inv: after})
 	v = view(m)
 	for _, want := range []string{"Teardown not finished", "west: not reached", "east: kept ConfigMap istio-system/mine", "r run teardown again"} {
 		if !strings.Contains(v, want) {

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -26,15 +25,9 @@ type topologyPage struct {
 	cluster int // for topologyPageCluster
 }
 
-// topologyFormMsg carries a message of the topology form's own Cmds back to
-// it; gen tells the current form from one it replaced.
-type topologyFormMsg struct {
-	gen int
-	msg tea.Msg
-}
-
-// topologyNoteLines is the room under the form for errors and notes.
-const topologyNoteLines = 5
+// topologyLayout keeps room under the form for errors and notes: 5 lines
+// from 16 rows on.
+var topologyLayout = formLayout{notes: 5, tall: 16, share: 4}
 
 // topologyModel is step 3: the deployment model, the networks, the roles
 // (primary-remote), the mesh ID and each cluster's name, network and API
@@ -49,11 +42,9 @@ type topologyModel struct {
 	v   *topologyValues // nil until entered
 	key string          // the chosen contexts v was built for
 
-	page    int
-	form    *huh.Form
-	fields  []topologyField
-	formGen int
-	shape   string // what the form was built from; when it changes the form is rebuilt
+	page  int
+	form  formPage
+	shape string // what the form was built from; when it changes the form is rebuilt
 	// lastName is the cluster name the network follows on a cluster page,
 	// while the network is still the default for it.
 	lastName string
@@ -61,10 +52,6 @@ type topologyModel struct {
 	errs         []string          // the engine's messages for the page, under the form
 	cidrs        *topologyCIDRsMsg // nil while the pod CIDRs are read
 	networksSeen bool              // the networks page was shown: the suggestion no longer picks for the user
-	// active: entered and not yet left with next. Pastes, which the root
-	// sends to every screen, go to the form only then (the root does not
-	// tell a screen it was left with esc).
-	active bool
 
 	width, height int
 }
@@ -79,7 +66,6 @@ func (m topologyModel) enter(forward bool) (screenModel, tea.Cmd) {
 	if m.s.cfg == nil {
 		return m, nil
 	}
-	m.active = true
 	var cmds []tea.Cmd
 	if key := topologyKey(m.s.contexts); m.v == nil || key != m.key {
 		m.v = newTopologyValues(m.s.cfg, m.s.contexts, m.v)
@@ -147,7 +133,6 @@ func (m topologyModel) shapeOf(p topologyPage) string {
 // the last field).
 func (m topologyModel) rebuild(focus int) (topologyModel, tea.Cmd) {
 	p := m.current()
-	m.fields = m.buildFields(p)
 	m.shape = m.shapeOf(p)
 	if p.kind == topologyPageNetworks {
 		m.networksSeen = true
@@ -155,20 +140,10 @@ func (m topologyModel) rebuild(focus int) (topologyModel, tea.Cmd) {
 	if p.kind == topologyPageCluster {
 		m.lastName = m.v.clusters[p.cluster].name
 	}
-	if focus < 0 || focus >= len(m.fields) {
-		focus = len(m.fields) - 1
-	}
-	m.formGen++
-	m.form = topologyNewForm(m.styles, m.width, m.formHeight(), m.fields)
-	cmd := m.tag(topologyStartForm(m.form, focus))
+	var cmd tea.Cmd
+	m.form, cmd = newFormPage(m.styles, topologyLayout, m.width, m.height, m.buildFields(p), focus)
 	m.errs = m.pageErrors()
 	return m, cmd
-}
-
-// tag routes the Cmds of the current form back to it.
-func (m topologyModel) tag(cmd tea.Cmd) tea.Cmd {
-	gen := m.formGen
-	return topologyTagCmd(cmd, func(msg tea.Msg) tea.Msg { return topologyFormMsg{gen: gen, msg: msg} })
 }
 
 // validator returns huh's validation of one input: the engine's message for
@@ -185,45 +160,19 @@ func (m topologyModel) validator(set func(*topologyValues, string), match func(s
 // SetSize implements screenModel.
 func (m topologyModel) SetSize(width, height int) screenModel {
 	m.width, m.height = width, height
-	if m.form != nil {
-		m.form.WithWidth(width)
-		m.form.WithHeight(m.formHeight())
-	}
+	m.form = m.form.SetSize(width, height)
 	return m
-}
-
-// formHeight is the room for the form: the screen less the heading and
-// the notes (0: unknown, the form draws everything).
-func (m topologyModel) formHeight() int {
-	if m.height <= 0 {
-		return 0
-	}
-	return max(m.height-2-m.noteRoom(), 3)
-}
-
-// noteRoom is the number of lines under the form for errors and notes.
-func (m topologyModel) noteRoom() int {
-	if m.height <= 0 {
-		return 1 << 10
-	}
-	if m.height >= 16 {
-		return topologyNoteLines
-	}
-	return max(m.height/4, 1)
 }
 
 // Keys implements screenModel: huh's keys for the focused field, back and
 // quit (not while a text input has focus: q types there).
 func (m topologyModel) Keys() KeyMap {
-	k := m.keys.none()
-	enable(&k.Back, &k.Quit)
-	i := topologyFocused(m.form, m.fields)
-	if i < 0 || m.form.State != huh.StateNormal {
+	if m.v == nil {
+		k := m.keys.none()
+		enable(&k.Back, &k.Quit)
 		return k
 	}
-	f := m.fields[i]
-	last := m.page == len(m.pages())-1 && i == len(m.fields)-1
-	return topologyFormKeys(k, f.kind, topologyFiltering(f.field), m.page > 0 || i > 0, last)
+	return m.form.Keys(m.keys.none(), m.page > 0, m.page < len(m.pages())-1)
 }
 
 // Update implements screenModel.
@@ -238,42 +187,30 @@ func (m topologyModel) Update(msg tea.Msg) (screenModel, tea.Cmd) {
 			m.v.perCluster = true // the suggestion, until the user has seen the choice
 		}
 		return m.sync(nil)
-	case topologyFormMsg:
-		if m.form == nil || msg.gen != m.formGen {
-			return m, nil
-		}
-		return m.forward(msg.msg)
-	case tea.PasteMsg:
-		if !m.active {
-			return m, nil
-		}
-		return m.forward(msg)
 	case tea.KeyPressMsg:
-		if m.form == nil {
+		if m.form.form == nil {
 			return m, nil
 		}
-		if key.Matches(msg, topologyShiftTab) && topologyFocused(m.form, m.fields) == 0 && m.form.State == huh.StateNormal {
+		if key.Matches(msg, topologyShiftTab) && m.form.focused() == 0 && m.form.state() == huh.StateNormal {
 			if m.page == 0 {
 				return m, nil
 			}
 			m.page--
 			return m.rebuild(-1)
 		}
-		return m.forward(msg)
+	}
+	if inner, ok := m.form.open(msg); ok {
+		return m.forward(inner)
 	}
 	return m, nil
 }
 
-// forward hands msg to the form and follows what it did. A page is
-// complete when the form goes from normal to completed in this update;
-// later messages to a completed form change nothing.
+// forward hands msg (opened by the form page) to the form and follows what
+// it did. A page is complete when the form goes from normal to completed
+// in this update; later messages to a completed form change nothing.
 func (m topologyModel) forward(msg tea.Msg) (screenModel, tea.Cmd) {
-	if m.form == nil || m.form.State != huh.StateNormal {
-		return m, nil
-	}
-	_, cmd := m.form.Update(msg)
-	cmd = m.tag(cmd)
-	if m.form.State == huh.StateCompleted {
+	cmd := m.form.update(msg)
+	if m.form.state() == huh.StateCompleted {
 		return m.completePage(cmd)
 	}
 	return m.sync(cmd)
@@ -282,10 +219,10 @@ func (m topologyModel) forward(msg tea.Msg) (screenModel, tea.Cmd) {
 // sync follows the form after an update: a changed shape rebuilds the
 // form, and the errors are checked again.
 func (m topologyModel) sync(cmd tea.Cmd) (screenModel, tea.Cmd) {
-	if m.form == nil || m.form.State != huh.StateNormal {
+	if m.form.form == nil || m.form.state() != huh.StateNormal {
 		return m, cmd
 	}
-	focus := topologyFocused(m.form, m.fields)
+	focus := m.form.focused()
 	p := m.current()
 	if p.kind == topologyPageCluster && m.v.perCluster && focus != 0 {
 		// The network follows a renamed cluster while it is the default.
@@ -308,7 +245,7 @@ func (m topologyModel) sync(cmd tea.Cmd) (screenModel, tea.Cmd) {
 // when the page has one, else to the next page, else out of the screen.
 func (m topologyModel) completePage(cmd tea.Cmd) (screenModel, tea.Cmd) {
 	if errs := m.v.errors(m.s.cfg); len(errs) > 0 {
-		for i, f := range m.fields {
+		for i, f := range m.form.fields {
 			if topologyFieldErr(errs, f.match) != nil {
 				m, rebuilt := m.rebuild(i)
 				return m, tea.Batch(cmd, rebuilt)
@@ -326,16 +263,8 @@ func (m topologyModel) completePage(cmd tea.Cmd) (screenModel, tea.Cmd) {
 // commit writes the values into the session's config once they are valid
 // as a whole, and moves on; otherwise it shows the page of the first error.
 func (m topologyModel) commit(cmd tea.Cmd) (screenModel, tea.Cmd) {
-	cand := m.v.candidate(m.s.cfg)
-	cand.Default()
-	err := cand.Validate()
+	err := formCommit(m.s.cfg, m.v.candidate(m.s.cfg), m.v.apply)
 	if err == nil {
-		m.v.apply(m.s.cfg)
-		m.s.cfg.Default()
-		err = m.s.cfg.Validate()
-	}
-	if err == nil {
-		m.active = false
 		return m, tea.Batch(cmd, next)
 	}
 	errs := mesh.FieldErrors(err)
@@ -358,12 +287,11 @@ func (m topologyModel) commit(cmd tea.Cmd) (screenModel, tea.Cmd) {
 // View implements screenModel.
 func (m topologyModel) View() string {
 	st := m.styles
-	if m.v == nil || m.form == nil {
+	if m.v == nil || m.form.form == nil {
 		return ""
 	}
 	ps := m.pages()
-	lines := []string{st.Title.Render(m.title(m.current())) + st.Subtle.Render(fmt.Sprintf(" · page %d of %d", m.page+1, len(ps))), ""}
-	lines = append(lines, topologyTrimBlank(strings.Split(m.form.View(), "\n"))...)
+	head := []string{st.Title.Render(m.title(m.current())) + st.Subtle.Render(fmt.Sprintf(" · page %d of %d", m.page+1, len(ps))), ""}
 
 	var notes []string
 	for _, e := range m.errs {
@@ -382,20 +310,7 @@ func (m topologyModel) View() string {
 			notes = append(notes, wrap(n, m.width)...)
 		}
 	}
-	if room := m.noteRoom(); len(notes) > room {
-		notes = append(notes[:room-1], fit(notes[room-1]+" …", m.width))
-	}
-	if len(notes) > 0 {
-		lines = append(lines, "")
-		lines = append(lines, notes...)
-	}
-	for i := range lines {
-		lines[i] = fit(lines[i], m.width)
-	}
-	if m.height > 0 && len(lines) > m.height {
-		lines = lines[:m.height]
-	}
-	return strings.Join(lines, "\n")
+	return m.form.render(head, notes)
 }
 
 // topologyShiftTab is shift+tab, which moves back a field, and from the

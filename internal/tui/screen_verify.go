@@ -13,9 +13,6 @@ import (
 	"github.com/meshwiz/meshwiz/internal/verify"
 )
 
-// verifyRunName names verify's runs (runID).
-const verifyRunName = "verify"
-
 // verifyModel is the summary's verify: the plan `meshwiz verify` runs (the
 // same steps, the same facts), run on the wizard's clusters, its events
 // rendered live, the cluster × cluster matrix last. istiod is reached as the
@@ -23,7 +20,7 @@ const verifyRunName = "verify"
 // sandbox's (its istiod.json), else by a port-forward through the API server.
 type verifyModel struct {
 	common
-	gen     int
+	id      runID        // the current run; zero before the first
 	sample  bool         // the run deploys (and removes) the helloworld sample
 	source  string       // how istiod is reached, once known
 	plan    []steps.Step // nil until the way to istiod is known
@@ -34,9 +31,9 @@ type verifyModel struct {
 	err     error // the way to istiod could not be prepared
 }
 
-// verifyReachMsg says how istiod will be reached for run gen.
+// verifyReachMsg says how istiod will be reached for run id.
 type verifyReachMsg struct {
-	gen     int
+	id      runID
 	reacher verify.Reacher
 	source  string
 	err     error
@@ -54,19 +51,19 @@ var (
 // Cmd that finds the way to istiod (reading the sandbox's list is I/O).
 func (v verifyModel) start(sample bool) (verifyModel, tea.Cmd) {
 	v = v.stop()
-	v.gen++
+	v.id = v.s.newRun(screenSummary)
 	v.sample, v.running = sample, true
 	v.source, v.plan, v.events, v.done, v.err = "", nil, map[steps.Ref]steps.Event{}, nil, nil
-	gen, files := v.gen, v.s.loader.Files()
+	id, files := v.id, v.s.loader.Files()
 	return v, func() tea.Msg {
 		sb, err := verify.LoadSandbox(files)
 		switch {
 		case err != nil:
-			return verifyReachMsg{gen: gen, err: err}
+			return verifyReachMsg{id: id, err: err}
 		case sb != nil:
-			return verifyReachMsg{gen: gen, reacher: sb, source: "istiod of the sandbox's clusters: the local processes listed in " + sb.File}
+			return verifyReachMsg{id: id, reacher: sb, source: "istiod of the sandbox's clusters: the local processes listed in " + sb.File}
 		}
-		return verifyReachMsg{gen: gen, reacher: verify.PortForward{}, source: "istiod reached by a port-forward through each API server, as istioctl does"}
+		return verifyReachMsg{id: id, reacher: verify.PortForward{}, source: "istiod reached by a port-forward through each API server, as istioctl does"}
 	}
 }
 
@@ -96,10 +93,10 @@ func (v verifyModel) clients() []*kube.Client {
 
 // Update handles the run's messages (any other is ignored).
 func (v verifyModel) Update(msg tea.Msg) (verifyModel, tea.Cmd) {
-	id := runID{name: verifyRunName, gen: v.gen}
+	id := v.id
 	switch msg := msg.(type) {
 	case verifyReachMsg:
-		if msg.gen != v.gen || !v.running {
+		if msg.id != id || !v.running {
 			return v, nil
 		}
 		if msg.err != nil {
@@ -118,7 +115,7 @@ func (v verifyModel) Update(msg tea.Msg) (verifyModel, tea.Cmd) {
 		return v, func() tea.Msg { return startRun(s, ctx, id, plan)() }
 	case stepEventMsg:
 		if msg.id != id {
-			return v, nil
+			return v, msg.next // a replaced run: drain it so that its goroutine ends
 		}
 		v.events = withEvent(v.events, msg.event)
 		return v, msg.next

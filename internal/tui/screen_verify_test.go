@@ -19,7 +19,7 @@ func verifyScreen(m Model) verifyModel { return m.screens[screenSummary].(summar
 
 // verifyEv is an event of the current verify run.
 func verifyEv(m Model, cluster, id string, st steps.Status, message string, details any) stepEventMsg {
-	return stepEventMsg{id: runID{name: verifyRunName, gen: verifyScreen(m).gen},
+	return stepEventMsg{id: verifyScreen(m).id,
 		event: steps.Event{Step: steps.Ref{ID: id, Cluster: cluster}, Status: st, Message: message, Details: details}}
 }
 
@@ -67,7 +67,7 @@ func TestSummaryVerify(t *testing.T) {
 	}
 
 	stale := verifyEv(m, "east", verify.IDIstiod, steps.Failed, "from an older run", nil)
-	stale.id.gen--
+	stale.id.n--
 	failed := verifyEv(m, "east", verify.IDIstiod, steps.Failed, "west: timeout (the server in its remote secret is unreachable)", nil)
 	failed.event.Hint = "check the server address and token in its remote secret"
 	mx := &verify.Matrix{Clusters: []string{"east", "west"}, Cells: [][]string{{"local", "not synced"}, {"gateway 127.0.11.1:15443", "local"}}}
@@ -90,7 +90,7 @@ func TestSummaryVerify(t *testing.T) {
 		t.Errorf("an event of a replaced run is shown:\n%s", view(m))
 	}
 	sum := steps.Summary{Steps: []steps.Event{{Status: steps.Passed}, {Status: steps.Failed}, {Status: steps.Failed}}}
-	m = update(t, m, runDoneMsg{id: runID{name: verifyRunName, gen: verifyScreen(m).gen}, summary: sum})
+	m = update(t, m, runDoneMsg{id: verifyScreen(m).id, summary: sum})
 	if v := reviewFlat(view(m)); !strings.Contains(v, GlyphFail+" not proven: 1 passed, 2 failed") ||
 		!strings.Contains(v, "meshwiz verify --context east --context west") || strings.Contains(v, "asking istiod") {
 		t.Errorf("the outcome:\n%s", view(m))
@@ -100,9 +100,9 @@ func TestSummaryVerify(t *testing.T) {
 		t.Errorf("quitting would not print the summary and verify:\n%s", full)
 	}
 
-	gen := verifyScreen(m).gen
+	ran := verifyScreen(m).id
 	m, cmd = updateCmd(m, press("s"))
-	if cmd == nil || verifyScreen(m).gen != gen+1 || !verifyScreen(m).sample || !strings.Contains(view(m), "(with the helloworld sample)") {
+	if cmd == nil || verifyScreen(m).id == ran || !verifyScreen(m).sample || !strings.Contains(view(m), "(with the helloworld sample)") {
 		t.Fatalf("s did not run verify again with the sample:\n%s", view(m))
 	}
 	m, _ = updateCmd(m, cmd().(verifyReachMsg))

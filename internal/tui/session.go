@@ -54,6 +54,8 @@ type session struct {
 	// loopbackByKey says allowLoopback came from pressing L on the checks
 	// screen, not from --allow-loopback-servers: the warning says which.
 	loopbackByKey bool
+	// runs is the number of the last run handed out by newRun.
+	runs int
 	// checks is the last complete run of the prerequisite checks.
 	checks *steps.Summary
 	// acked are the warnings acknowledged on the checks screen, by step ref.

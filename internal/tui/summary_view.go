@@ -153,7 +153,7 @@ func (m summaryModel) installedIn(cl *mesh.Cluster, sum steps.Summary) []string 
 		if e.Step.Cluster != cl.Context {
 			continue
 		}
-		if e.Status == steps.Failed || summaryCut(e) {
+		if e.Status == steps.Failed || e.Cut() {
 			what := e.Label
 			if e.Status == steps.Failed {
 				what += " (failed)"
@@ -212,12 +212,6 @@ func (m summaryModel) installedIn(cl *mesh.Cluster, sum steps.Summary) []string 
 	return out
 }
 
-// summaryCut reports whether a step was skipped because an earlier one
-// failed or the run was cancelled (not because it had nothing to do).
-func summaryCut(e steps.Event) bool {
-	return e.Status == steps.Skipped && (strings.HasPrefix(e.Message, "not run") || strings.HasPrefix(e.Message, "canceled"))
-}
-
 // summaryNotDone counts the failed steps and those that did not run
 // because of a failure or a cancel.
 func summaryNotDone(sum steps.Summary) (failed, cut int) {
@@ -225,7 +219,7 @@ func summaryNotDone(sum steps.Summary) (failed, cut int) {
 		switch {
 		case e.Status == steps.Failed:
 			failed++
-		case summaryCut(e):
+		case e.Cut():
 			cut++
 		}
 	}

@@ -108,20 +108,5 @@ func (m topologyModel) buildFields(p topologyPage) []topologyField {
 
 // pageErrors are the engine's messages for the fields of the current page.
 func (m topologyModel) pageErrors() []string {
-	errs := m.v.errors(m.s.cfg)
-	var out []string
-	seen := map[string]bool{}
-	for _, f := range m.fields {
-		for _, e := range errs {
-			if !f.match(e.Field) {
-				continue
-			}
-			line := f.label + ": " + topologyFieldError(e)
-			if !seen[line] {
-				seen[line] = true
-				out = append(out, line)
-			}
-		}
-	}
-	return out
+	return m.form.errors(m.v.errors(m.s.cfg))
 }

@@ -1,18 +1,15 @@
 package tui
 
-// Helpers for the huh forms of the topology and security screens: the theme
-// built from Styles, the key map, the tagging of a form's Cmds and the
-// bookkeeping of which field has focus.
+// Helpers for the huh forms of the topology and security screens (each a
+// formPage): the fields and their engine paths, the theme built from
+// Styles, huh's key map and the help of the focused field.
 
 import (
-	"reflect"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/meshwiz/meshwiz/internal/mesh"
 )
@@ -127,52 +124,6 @@ func topologyHuhKeyMap() *huh.KeyMap {
 	return km
 }
 
-// topologyNewForm builds a one-group form of fields in the wizard's look,
-// without huh's help line and error lines (the screen draws its own).
-func topologyNewForm(st Styles, width, height int, fields []topologyField) *huh.Form {
-	hf := make([]huh.Field, len(fields))
-	for i, f := range fields {
-		hf[i] = f.field
-	}
-	f := huh.NewForm(huh.NewGroup(hf...)).
-		WithTheme(topologyHuhTheme(st)).
-		WithKeyMap(topologyHuhKeyMap()).
-		WithShowHelp(false).
-		WithShowErrors(false)
-	if width > 0 {
-		f = f.WithWidth(width)
-	}
-	if height > 0 {
-		f = f.WithHeight(height)
-	}
-	return f
-}
-
-// topologyStartForm initialises f with the focus on field index focus and
-// returns the Cmds that does (cursor blink, field updates).
-func topologyStartForm(f *huh.Form, focus int) tea.Cmd {
-	cmds := []tea.Cmd{f.Init()}
-	for range focus {
-		cmds = append(cmds, f.NextField())
-	}
-	return tea.Batch(cmds...)
-}
-
-// topologyFocused returns the index of the field of fields that has focus
-// in f, or -1.
-func topologyFocused(f *huh.Form, fields []topologyField) int {
-	if f == nil {
-		return -1
-	}
-	cur := f.GetFocusedField()
-	for i, fl := range fields {
-		if fl.field == cur {
-			return i
-		}
-	}
-	return -1
-}
-
 // topologyFiltering reports whether a select field is filtering (typing).
 func topologyFiltering(f huh.Field) bool {
 	fl, ok := f.(interface{ GetFiltering() bool })
@@ -204,69 +155,4 @@ func topologyFormKeys(k KeyMap, kind topologyFieldKind, filtering, canPrev, last
 	k.Quit.SetEnabled(kind != topologyInput && !filtering)
 	k.Back.SetEnabled(!filtering) // esc ends a filter then
 	return k
-}
-
-// topologyTagCmd wraps every message cmd produces with wrap, descending
-// into batches and sequences, so that a form gets back only the messages of
-// its own Cmds (the root sends every other message to every screen, and
-// huh's navigation messages carry no form identity). Bubble Tea's own
-// messages (window size requests, batches) pass through as they are.
-func topologyTagCmd(cmd tea.Cmd, wrap func(tea.Msg) tea.Msg) tea.Cmd {
-	if cmd == nil {
-		return nil
-	}
-	return func() tea.Msg {
-		msg := cmd()
-		if msg == nil {
-			return nil
-		}
-		if batch, ok := msg.(tea.BatchMsg); ok {
-			out := make(tea.BatchMsg, len(batch))
-			for i, c := range batch {
-				out[i] = topologyTagCmd(c, wrap)
-			}
-			return out
-		}
-		if seq, ok := topologyCmdSlice(msg); ok {
-			var out []tea.Cmd
-			for _, c := range seq {
-				if c != nil {
-					out = append(out, topologyTagCmd(c, wrap))
-				}
-			}
-			if len(out) == 0 {
-				return nil
-			}
-			return tea.Sequence(out...)()
-		}
-		if reflect.TypeOf(msg).PkgPath() == teaPkgPath {
-			return msg
-		}
-		return wrap(msg)
-	}
-}
-
-var teaPkgPath = reflect.TypeFor[tea.BatchMsg]().PkgPath()
-
-// topologyCmdSlice recognises Bubble Tea's unexported sequence message (a
-// slice of Cmds).
-func topologyCmdSlice(msg tea.Msg) ([]tea.Cmd, bool) {
-	v := reflect.ValueOf(msg)
-	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeFor[tea.Cmd]() {
-		return nil, false
-	}
-	out := make([]tea.Cmd, v.Len())
-	for i := range out {
-		out[i], _ = v.Index(i).Interface().(tea.Cmd)
-	}
-	return out, true
-}
-
-// topologyTrimBlank drops the blank lines at the end of a form's view (its
-// viewport pads to its height).
-func topologyTrimBlank(lines []string) []string {
-	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[len(lines)-1])) == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
 }

@@ -89,7 +89,8 @@ func topologySized(t *testing.T, width, height int, opts Options) Model {
 	return update(t, m, tea.WindowSizeMsg{Width: width, Height: height}, startFlowMsg{flow: flowSetup})
 }
 
-// topologyMsgs runs cmd (batches concurrently, sequences in order) and
+// topologyMsgs runs cmd (batches concurrently; a form page yields no
+// sequences) and
 // returns the messages that arrive within topologyCmdWait.
 func topologyMsgs(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
@@ -116,13 +117,6 @@ func topologyMsgs(cmd tea.Cmd) []tea.Msg {
 		var out []tea.Msg
 		for _, r := range results {
 			out = append(out, r...)
-		}
-		return out
-	}
-	if seq, ok := topologyCmdSlice(msg); ok {
-		var out []tea.Msg
-		for _, c := range seq {
-			out = append(out, topologyMsgs(c)...)
 		}
 		return out
 	}

@@ -131,8 +131,8 @@ func TestTopologyInvalidNameShowsEngineMessageAndRefusesNext(t *testing.T) {
 // topologyFocusedLabel is the label of the focused field.
 func topologyFocusedLabel(m Model) string {
 	tm := topologyScreen(m)
-	if i := topologyFocused(tm.form, tm.fields); i >= 0 {
-		return tm.fields[i].label
+	if i := tm.form.focused(); i >= 0 {
+		return tm.form.fields[i].label
 	}
 	return ""
 }
