@@ -65,7 +65,7 @@ func Documents(cfg *mesh.Config, cl *mesh.Cluster, id string) []map[string]any {
 		if server == "" {
 			server = "<API server of context " + src.Context + " from the kubeconfig>"
 		}
-		return []map[string]any{obj("Secret", meta("Secret", RemoteSecretName(src.Name), managedLabels(map[string]string{MultiClusterLbl: "true"}),
+		return []map[string]any{obj("Secret", meta("Secret", mesh.RemoteSecretName(src.Name), managedLabels(map[string]string{MultiClusterLbl: "true"}),
 			map[string]string{ClusterAnno: src.Name}), map[string]any{"type": "Opaque", "stringData": map[string]any{
 			src.Name: fmt.Sprintf("<redacted: kubeconfig for %s with server %s and the token of %s/%s>", src.Name, server, Namespace, ReaderSA)}})}
 	case id == IDInjection:

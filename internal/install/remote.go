@@ -92,10 +92,6 @@ func (r *run) serverFor(cl *mesh.Cluster) string {
 	return r.client(cl).Server
 }
 
-// RemoteSecretName is the name of the Secret in a primary that lets its
-// istiod read cluster `name`.
-func RemoteSecretName(name string) string { return "istio-remote-secret-" + name }
-
 // remoteSecret writes, into target's istio-system, the Secret that lets
 // target's istiod read source: labelled istio/multiCluster=true, annotated
 // with source's cluster name, holding a kubeconfig with source's server and
@@ -116,7 +112,7 @@ func (r *run) remoteSecret(ctx context.Context, source, target *mesh.Cluster) (s
 		return steps.Result{}, err
 	}
 	c := r.client(target)
-	name := RemoteSecretName(source.Name)
+	name := mesh.RemoteSecretName(source.Name)
 	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: Namespace,
 			Labels:      managedLabels(map[string]string{MultiClusterLbl: "true"}),
