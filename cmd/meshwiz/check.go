@@ -117,12 +117,9 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) 
 		return err
 	}
 	cfg := checkMesh(o, contexts, names, servers)
-	clients := map[string]*kube.Client{}
-	l := g.loader()
-	for _, c := range contexts {
-		if clients[c], err = l.NewClient(c); err != nil {
-			return usageError{err}
-		}
+	clients, err := meshClients(g, cfg)
+	if err != nil {
+		return err
 	}
 	plan, err := checks.ForMesh(cfg, clients, checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip, SkipFatal: o.skipFatal})
 	if err != nil {
@@ -171,6 +168,19 @@ func checkMesh(o *checkOptions, contexts []string, names, servers map[string]str
 		}
 	}
 	return cfg
+}
+
+// meshClients builds one client bundle per cluster of the config.
+func meshClients(g *globalOptions, cfg *mesh.Config) (map[string]*kube.Client, error) {
+	out := map[string]*kube.Client{}
+	for _, cl := range cfg.Clusters {
+		c, err := g.loader().NewClient(cl.Context)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		out[cl.Context] = c
+	}
+	return out, nil
 }
 
 // checkPair validates the value of a CONTEXT=VALUE flag with the mesh

@@ -13,7 +13,6 @@ import (
 	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/install"
-	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -86,19 +85,6 @@ func loadMesh(g *globalOptions, path string) (*mesh.Config, error) {
 	return cfg, nil
 }
 
-// meshClients builds one client bundle per cluster of the config.
-func meshClients(g *globalOptions, cfg *mesh.Config) (map[string]*kube.Client, error) {
-	out := map[string]*kube.Client{}
-	for _, cl := range cfg.Clusters {
-		c, err := g.loader().NewClient(cl.Context)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		out[cl.Context] = c
-	}
-	return out, nil
-}
-
 func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) error {
 	if err := checkOutput(o.output); err != nil {
 		return err
@@ -165,12 +151,15 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 		}
 		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d prerequisite check(s) failed: nothing was applied", res.Checks.Count(steps.Failed))}
 	case action.Interrupted:
-		if len(sum.Steps) == 0 { // during the checks (or the certificates)
+		if len(sum.Steps) > 0 {
+			break
+		}
+		if res.CAMessage == "" { // during the checks: their report, as a failure's
 			if err := render(res.Checks); err != nil {
 				return err
 			}
-			return errAborted
 		}
+		return errAborted // nothing was applied
 	}
 	if err := render(sum); err != nil {
 		return err

@@ -15,13 +15,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
-	"github.com/meshwiz/meshwiz/internal/testbed"
 )
-
-// The bed: east and west, on loopback, with nothing installed.
-func TestMain(m *testing.M) {
-	testbed.Main(m, testbed.Options{Clusters: []testbed.ClusterSpec{{Name: "east"}, {Name: "west"}}})
-}
 
 // bedSetup is a Setup of a multi-primary mesh of east and west whose CA
 // directory is a fresh temp path (not created yet).
@@ -38,20 +32,6 @@ func bedSetup(t *testing.T) *Setup {
 		a.Clients[c.Context] = c
 	}
 	return a
-}
-
-// bedClients are the bed's clusters' clients, named by context.
-func bedClients(t *testing.T) []*kube.Client {
-	t.Helper()
-	var out []*kube.Client
-	for _, name := range []string{"east", "west"} {
-		c, err := kube.NewClientForConfig(name, testbed.Shared().Cluster(name).RESTConfig())
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // wantNothingWritten fails if the CA directory or istio-system exists.
