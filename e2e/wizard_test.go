@@ -77,7 +77,7 @@ func TestWizardSetupAndTeardownInTerminal(t *testing.T) {
 			t.Errorf("%s: istiod: %v", c, err)
 		}
 		other := map[string]string{"alpha": "beta", "beta": "alpha"}[c]
-		if _, err := cs.CoreV1().Secrets("istio-system").Get(t.Context(), install.RemoteSecretName(other), metav1.GetOptions{}); err != nil {
+		if _, err := cs.CoreV1().Secrets("istio-system").Get(t.Context(), mesh.RemoteSecretName(other), metav1.GetOptions{}); err != nil {
 			t.Errorf("%s: the remote secret for %s: %v", c, other, err)
 		}
 	}

@@ -116,28 +116,16 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) 
 	if err != nil {
 		return err
 	}
-	opts := checks.Options{MultiNetwork: o.perNetwork, IstioVersion: o.istioVersion, Skip: o.skip, SkipFatal: o.skipFatal, AllowLoopbackServers: o.allowLoopback}
-	l := g.loader()
-	for _, c := range contexts {
-		client, err := l.NewClient(c)
-		if err != nil {
-			return usageError{err}
-		}
-		name := names[c]
-		if name == "" {
-			name = mesh.SuggestName(c)
-		}
-		network := "network1"
-		if o.perNetwork {
-			network = name
-		}
-		opts.Clusters = append(opts.Clusters, checks.Cluster{Client: client, Name: name, Network: network, Server: servers[c]})
+	cfg := checkMesh(o, contexts, names, servers)
+	clients, err := meshClients(g, cfg)
+	if err != nil {
+		return err
 	}
-	plan, err := checks.Plan(opts)
+	plan, err := checks.ForMesh(cfg, clients, checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip, SkipFatal: o.skipFatal})
 	if err != nil {
 		return usageError{err}
 	}
-	warnSkippedFatal(s, o.skip, o.perNetwork)
+	warnSkippedFatal(s, o.skip, cfg.MultiNetwork())
 	var observe steps.Observer
 	if o.output == "text" && isTerminal(s.Err) {
 		observe = steps.LineObserver(s.Err)
@@ -161,6 +149,38 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) 
 		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d check(s) failed", sum.Count(steps.Failed))}
 	}
 	return nil
+}
+
+// checkMesh is the mesh config check's flags describe: one cluster per
+// context, named by --name or mesh's default, on one network (or, with
+// --network-per-cluster, each on mesh.NetworkFor its name), defaulted by
+// mesh like a mesh.yaml, so that check runs the plan setup and the wizard
+// run (checks.ForMesh) on the same names.
+func checkMesh(o *checkOptions, contexts []string, names, servers map[string]string) *mesh.Config {
+	cfg := &mesh.Config{Istio: mesh.Istio{Version: o.istioVersion}}
+	for _, c := range contexts {
+		cfg.Clusters = append(cfg.Clusters, mesh.Cluster{Context: c, Name: names[c], Server: servers[c]})
+	}
+	cfg.Default()
+	if o.perNetwork {
+		for i := range cfg.Clusters {
+			cfg.Clusters[i].Network = mesh.NetworkFor(cfg.Clusters[i].Name)
+		}
+	}
+	return cfg
+}
+
+// meshClients builds one client bundle per cluster of the config.
+func meshClients(g *globalOptions, cfg *mesh.Config) (map[string]*kube.Client, error) {
+	out := map[string]*kube.Client{}
+	for _, cl := range cfg.Clusters {
+		c, err := g.loader().NewClient(cl.Context)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		out[cl.Context] = c
+	}
+	return out, nil
 }
 
 // checkPair validates the value of a CONTEXT=VALUE flag with the mesh

@@ -12,6 +12,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
 // planOptions are the flags of `meshwiz plan`.
@@ -72,6 +73,11 @@ func planned(cfg *mesh.Config) ([]plannedCluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	return plannedOf(cfg, plan), nil
+}
+
+// plannedOf groups an install plan's steps by cluster.
+func plannedOf(cfg *mesh.Config, plan []steps.Step) []plannedCluster {
 	var out []plannedCluster
 	for i := range cfg.Clusters {
 		cl := &cfg.Clusters[i]
@@ -84,7 +90,7 @@ func planned(cfg *mesh.Config) ([]plannedCluster, error) {
 		pc.Releases = install.PlannedReleases(cfg, cl)
 		out = append(out, pc)
 	}
-	return out, nil
+	return out
 }
 
 func runPlan(g *globalOptions, o *planOptions, s streams) error {

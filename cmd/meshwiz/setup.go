@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshwiz/meshwiz/internal/action"
 	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/install"
-	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
@@ -85,19 +85,6 @@ func loadMesh(g *globalOptions, path string) (*mesh.Config, error) {
 	return cfg, nil
 }
 
-// meshClients builds one client bundle per cluster of the config.
-func meshClients(g *globalOptions, cfg *mesh.Config) (map[string]*kube.Client, error) {
-	out := map[string]*kube.Client{}
-	for _, cl := range cfg.Clusters {
-		c, err := g.loader().NewClient(cl.Context)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		out[cl.Context] = c
-	}
-	return out, nil
-}
-
 func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) error {
 	if err := checkOutput(o.output); err != nil {
 		return err
@@ -106,15 +93,16 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	if err != nil {
 		return err
 	}
-	if err := install.Preflight(cfg, o.keyBits); err != nil {
+	a := &action.Setup{Config: cfg, KeyBits: o.keyBits,
+		Checks: checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip, SkipFatal: o.skipFatal}}
+	if err := a.Validate(); err != nil {
 		return usageError{fmt.Errorf("%s:\n%w", o.config, err)}
 	}
 	warnLooseKeys(s.Err, cfg)
 	if !o.yes && !o.dryRun && !isTerminal(s.In) {
 		return usagef("setup changes %d clusters: pass --yes to confirm without a terminal", len(cfg.Clusters))
 	}
-	clients, err := meshClients(g, cfg)
-	if err != nil {
+	if a.Clients, err = meshClients(g, cfg); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
@@ -128,78 +116,86 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	if o.output == "text" {
 		progress = steps.LineObserver(s.Err)
 	}
+	a.OnPhase = func(p action.Phase, detail string) {
+		switch p {
+		case action.PhaseChecks:
+			warnSkippedFatal(s, o.skip, cfg.MultiNetwork())
+		case action.PhaseApply:
+			fmt.Fprintln(s.Err, detail)
+		}
+	}
+	a.Confirm = func(sum steps.Summary, preview []steps.Step) bool { return confirmSetup(s, o, cfg, sum, preview) }
 
 	fmt.Fprintf(s.Err, "Checking %d clusters before touching anything...\n", len(cfg.Clusters))
-	checkPlan, err := checks.ForMesh(cfg, clients, checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip, SkipFatal: o.skipFatal})
-	if err != nil {
+	res, err := a.Run(ctx, progress)
+	var optErr *action.OptionsError
+	var caErr *install.CAError
+	switch {
+	case errors.As(err, &optErr):
 		return usageError{errors.New(strings.ReplaceAll(err.Error(), "--skip ", "--skip-check "))}
-	}
-	warnSkippedFatal(s, o.skip, cfg.MultiNetwork())
-	sum, err := steps.Run(ctx, checkPlan, nil)
-	if err != nil {
+	case errors.As(err, &caErr):
+		return usageError{err}
+	case err != nil:
 		return err
 	}
-	if sum.Failed() || ctx.Err() != nil {
-		if err := render(sum); err != nil {
+	sum := res.Install
+	switch res.Outcome {
+	case action.Declined:
+		if o.dryRun {
+			return nil
+		}
+		return codeError{code: exitAborted, err: fmt.Errorf("nothing was applied")}
+	case action.ChecksFailed:
+		if err := render(res.Checks); err != nil {
 			return err
 		}
-		if ctx.Err() != nil {
-			return errAborted
+		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d prerequisite check(s) failed: nothing was applied", res.Checks.Count(steps.Failed))}
+	case action.Interrupted:
+		if len(sum.Steps) > 0 {
+			break
 		}
-		return codeError{code: exitChecksFailed, err: fmt.Errorf("%d prerequisite check(s) failed: nothing was applied", sum.Count(steps.Failed))}
+		if res.CAMessage == "" { // during the checks: their report, as a failure's
+			if err := render(res.Checks); err != nil {
+				return err
+			}
+		}
+		return errAborted // nothing was applied
 	}
+	if err := render(sum); err != nil {
+		return err
+	}
+	switch res.Outcome {
+	case action.Interrupted:
+		return codeError{code: exitAborted, err: fmt.Errorf("interrupted: what was applied is recorded in each cluster's %s/%s; run setup again to finish", install.Namespace, install.RecordName)}
+	case action.StepsFailed:
+		return fmt.Errorf("%d step(s) failed: what was applied is recorded in each cluster's %s/%s; fix the cause and run setup again to finish", sum.Count(steps.Failed), install.Namespace, install.RecordName)
+	}
+	return nil
+}
+
+// confirmSetup says that the checks passed, shows the plan and asks (or,
+// with --dry-run, prints it and stops; with --yes, goes on).
+func confirmSetup(s streams, o *setupOptions, cfg *mesh.Config, sum steps.Summary, preview []steps.Step) bool {
 	if fatal := checks.SkippedFatal(o.skip, cfg.MultiNetwork()); len(fatal) > 0 {
 		fmt.Fprintf(s.Err, "Prerequisite checks passed, but %d fatal checks were skipped (%s).\n", len(fatal), steps.SummaryLine(sum))
 	} else {
 		fmt.Fprintf(s.Err, "All prerequisite checks passed (%s).\n", steps.SummaryLine(sum))
 	}
-
-	preview, err := planned(cfg)
-	if err != nil {
-		return err
-	}
+	byCluster := plannedOf(cfg, preview)
 	nsteps := 0
-	for _, pc := range preview {
+	for _, pc := range byCluster {
 		nsteps += len(pc.Steps)
 	}
-	if o.dryRun {
-		printPlanned(s.Out, preview, false)
-		fmt.Fprintf(s.Out, "\nDry run: %d steps in %d clusters would run; nothing was changed (no certificates written either).\n", nsteps, len(cfg.Clusters))
-		return nil
-	}
-	if !o.yes {
-		printPlanned(s.Err, preview, false)
-		if !confirm(s.In, s.Err, fmt.Sprintf("\nApply these %d steps to %d clusters?", nsteps, len(cfg.Clusters))) {
-			return codeError{code: exitAborted, err: fmt.Errorf("nothing was applied")}
-		}
-	}
-	certsByCluster, certMsg, err := install.PrepareCerts(cfg, o.keyBits)
-	var caErr *install.CAError
-	if errors.As(err, &caErr) {
-		return usageError{err}
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(s.Err, certMsg)
-	plan, err := install.Plan(cfg, install.Env{Clients: clients, Certs: certsByCluster})
-	if err != nil {
-		return err
-	}
-	sum, err = steps.Run(ctx, plan, progress)
-	if err != nil {
-		return err
-	}
-	if err := render(sum); err != nil {
-		return err
-	}
 	switch {
-	case ctx.Err() != nil:
-		return codeError{code: exitAborted, err: fmt.Errorf("interrupted: what was applied is recorded in each cluster's %s/%s; run setup again to finish", install.Namespace, install.RecordName)}
-	case sum.Failed():
-		return fmt.Errorf("%d step(s) failed: what was applied is recorded in each cluster's %s/%s; fix the cause and run setup again to finish", sum.Count(steps.Failed), install.Namespace, install.RecordName)
+	case o.dryRun:
+		printPlanned(s.Out, byCluster, false)
+		fmt.Fprintf(s.Out, "\nDry run: %d steps in %d clusters would run; nothing was changed (no certificates written either).\n", nsteps, len(cfg.Clusters))
+		return false
+	case o.yes:
+		return true
 	}
-	return nil
+	printPlanned(s.Err, byCluster, false)
+	return confirm(s.In, s.Err, fmt.Sprintf("\nApply these %d steps to %d clusters?", nsteps, len(cfg.Clusters)))
 }
 
 // confirm asks a yes/no question on a terminal.

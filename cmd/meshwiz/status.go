@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshwiz/meshwiz/internal/action"
 	"github.com/meshwiz/meshwiz/internal/install"
-	"github.com/meshwiz/meshwiz/internal/status"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
@@ -47,15 +47,18 @@ func runStatus(cmd *cobra.Command, g *globalOptions, o *statusOptions, s streams
 	if err != nil {
 		return err
 	}
-	sum, err := renderReadOnlyPlan(cmd, s, o.output, status.Plan(clients))
+	res, err := (&action.Status{Clients: clients}).Run(cmd.Context(), nil)
 	if err != nil {
 		return err
 	}
-	failed := readOnlyExit(cmd, sum, "status check")
+	if err := renderReadOnly(s, o.output, res.Summary); err != nil {
+		return err
+	}
+	failed := readOnlyExit(cmd, res.Summary, "status check")
 	if errors.Is(failed, errAborted) {
 		return failed
 	}
-	if outside := notInMesh(sum); len(outside) > 0 {
+	if outside := res.NotInMesh; len(outside) > 0 {
 		msg := outsideMessage(outside, o.config)
 		if failed != nil {
 			msg = failed.Error() + "; " + msg
@@ -63,18 +66,6 @@ func runStatus(cmd *cobra.Command, g *globalOptions, o *statusOptions, s streams
 		return codeError{code: exitChecksFailed, err: errors.New(msg)}
 	}
 	return failed
-}
-
-// notInMesh lists the selected clusters that hold no meshwiz record (the
-// record step warned): status cannot call such a selection healthy.
-func notInMesh(sum steps.Summary) []string {
-	var out []string
-	for _, e := range sum.Steps {
-		if e.Step.ID == status.IDRecord && e.Status == steps.Warned {
-			out = append(out, e.Step.Cluster)
-		}
-	}
-	return out
 }
 
 // outsideMessage names the clusters outside the mesh and the two fixes:
@@ -92,29 +83,12 @@ func outsideMessage(contexts []string, config string) string {
 	return fmt.Sprintf("%s not in the mesh (no %s/%s): %s", what, install.Namespace, install.RecordName, fix)
 }
 
-// runReadOnlyPlan runs a plan of read-only steps (status, verify), renders it
-// as text or JSON and maps the result to check's exit codes: 3 when a step
-// failed, 130 when interrupted.
-func runReadOnlyPlan(cmd *cobra.Command, s streams, output string, plan []steps.Step, what string) error {
-	sum, err := renderReadOnlyPlan(cmd, s, output, plan)
-	if err != nil {
-		return err
-	}
-	return readOnlyExit(cmd, sum, what)
-}
-
-// renderReadOnlyPlan runs plan and renders it as text or JSON.
-func renderReadOnlyPlan(cmd *cobra.Command, s streams, output string, plan []steps.Step) (steps.Summary, error) {
-	sum, err := steps.Run(cmd.Context(), plan, nil)
-	if err != nil {
-		return sum, err
-	}
+// renderReadOnly renders a read-only run (status, verify) as text or JSON.
+func renderReadOnly(s streams, output string, sum steps.Summary) error {
 	if output == "json" {
-		err = steps.RenderJSON(s.Out, sum)
-	} else {
-		err = steps.TextReport{Color: colorOK(s.Out)}.Render(s.Out, sum)
+		return steps.RenderJSON(s.Out, sum)
 	}
-	return sum, err
+	return steps.TextReport{Color: colorOK(s.Out)}.Render(s.Out, sum)
 }
 
 // readOnlyExit maps a rendered run to check's exit codes.

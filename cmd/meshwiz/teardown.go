@@ -6,10 +6,10 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshwiz/meshwiz/internal/action"
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/steps"
@@ -26,9 +26,6 @@ type teardownOptions struct {
 	include    []string
 	output     string
 }
-
-// afterTimeout bounds the look at the clusters once the plan ran.
-const afterTimeout = time.Minute
 
 func newTeardownCmd(g *globalOptions) *cobra.Command {
 	o := &teardownOptions{}
@@ -89,8 +86,8 @@ func runTeardown(ctx context.Context, g *globalOptions, o *teardownOptions, s st
 		return nothingRecorded(o, s.Out)
 	}
 	fmt.Fprintf(s.Err, "Looking at %d cluster(s): %s...\n", len(clients), contextNames(clients))
-	opts := teardown.Options{Clients: clients, PurgeCRDs: o.purgeCRDs, Include: includes}
-	inv, err := teardown.Discover(ctx, opts)
+	a := &action.Teardown{Clients: clients, PurgeCRDs: o.purgeCRDs, Include: includes}
+	inv, err := a.Discover(ctx)
 	if err != nil {
 		return err
 	}
@@ -133,38 +130,15 @@ func runTeardown(ctx context.Context, g *globalOptions, o *teardownOptions, s st
 		}
 	}
 
-	plan, err := teardown.Plan(inv)
-	if err != nil {
-		return err
-	}
 	var progress steps.Observer
 	if text {
 		progress = steps.LineObserver(s.Err)
 	}
-	sum, err := steps.Run(ctx, plan, progress)
+	res, err := a.Run(ctx, inv, progress)
 	if err != nil {
 		return err
 	}
-	var after *teardown.Inventory
-	if ctx.Err() == nil {
-		actx, cancel := context.WithTimeout(ctx, afterTimeout)
-		after, err = teardown.Discover(actx, opts)
-		cancel()
-		if err != nil {
-			return err
-		}
-	}
-	unfinished := error(nil)
-	if after != nil {
-		unfinished = after.Unfinished(sum)
-	}
-	result := teardown.ResultDone
-	switch {
-	case ctx.Err() != nil:
-		result = teardown.ResultAborted
-	case unfinished != nil:
-		result = teardown.ResultFailed
-	}
+	sum, after := res.Summary, res.After
 	if text {
 		fmt.Fprintln(s.Out)
 		if err := (steps.TextReport{Color: colorOK(s.Out)}).Render(s.Out, sum); err != nil {
@@ -172,16 +146,13 @@ func runTeardown(ctx context.Context, g *globalOptions, o *teardownOptions, s st
 		}
 		fmt.Fprintln(s.Out, "\nLeft behind:")
 		printLines(s.Out, teardown.LeftBehindLines(inv, after))
-	} else if err := teardown.NewDocument(inv, &sum, after, result).Render(s.Out); err != nil {
+	} else if err := teardown.NewDocument(inv, &sum, after, res.Document()).Render(s.Out); err != nil {
 		return err
 	}
-	switch {
-	case ctx.Err() != nil:
+	if res.Outcome == action.Interrupted {
 		return codeError{code: exitAborted, err: fmt.Errorf("interrupted: each cluster's %s/%s still lists what is left; run teardown again to finish", install.Namespace, install.RecordName)}
-	case unfinished != nil:
-		return unfinished
 	}
-	return nil
+	return res.Unfinished
 }
 
 // teardownClusters builds the clients of the clusters to tear down: the

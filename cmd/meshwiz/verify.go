@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/meshwiz/meshwiz/internal/action"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/verify"
@@ -104,32 +105,30 @@ func runVerify(cmd *cobra.Command, g *globalOptions, o *verifyOptions, s streams
 	if err != nil {
 		return err
 	}
-	var contexts []string
-	for _, c := range clients {
-		contexts = append(contexts, c.Context)
-	}
-	opts := verify.Options{Sample: o.sample, KeepSample: o.keepSample, Settle: o.settle}
+	a := &action.Verify{Clients: clients, Config: cfg, Sample: o.sample, KeepSample: o.keepSample, Settle: o.settle, Kubeconfigs: g.loader().Files()}
 	if len(o.addresses) > 0 {
-		addrs, err := pairs("istiod-address", o.addresses, contexts)
-		if err != nil {
+		var contexts []string
+		for _, c := range clients {
+			contexts = append(contexts, c.Context)
+		}
+		if a.Addresses, err = pairs("istiod-address", o.addresses, contexts); err != nil {
 			return err
 		}
-		opts.Reacher = verify.Static(addrs)
-	} else {
-		sb, err := verify.LoadSandbox(g.loader().Files())
-		if err != nil {
-			return err
-		}
-		if sb != nil {
-			opts.Reacher = sb
-			fmt.Fprintf(s.Err, "istiod of the sandbox's clusters: the local processes listed in %s\n", sb.File)
-		}
 	}
-	if cfg != nil {
-		opts.Networks = map[string]string{}
-		for _, cl := range cfg.Clusters {
-			opts.Networks[cl.Context] = cl.Network
-		}
+	reacher, source, err := a.Reach()
+	if err != nil {
+		return err
 	}
-	return runReadOnlyPlan(cmd, s, o.output, verify.Plan(clients, opts), "verify step")
+	if _, sandbox := reacher.(*verify.Sandbox); sandbox {
+		fmt.Fprintln(s.Err, source)
+	}
+	a.Reacher = reacher
+	sum, err := a.Run(cmd.Context(), nil)
+	if err != nil {
+		return err
+	}
+	if err := renderReadOnly(s, o.output, sum); err != nil {
+		return err
+	}
+	return readOnlyExit(cmd, sum, "verify step")
 }

@@ -151,7 +151,7 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 			kinds = append(kinds, o.Kind+"/"+o.Name)
 		}
 		for _, want := range []string{"Namespace/istio-system", "Secret/cacerts", "Release/istiod", "Release/istio-eastwestgateway",
-			"Secret/" + ReaderToken, "Secret/" + RemoteSecretName(other), "Gateway/cross-network-gateway", "ConfigMap/" + RecordName} {
+			"Secret/" + ReaderToken, "Secret/" + mesh.RemoteSecretName(other), "Gateway/cross-network-gateway", "ConfigMap/" + RecordName} {
 			if !slices.Contains(kinds, want) {
 				t.Errorf("%s: the record lacks %s: %v", name, want, kinds)
 			}
@@ -164,7 +164,7 @@ func TestMultiPrimaryMultiNetwork(t *testing.T) {
 // reader token — never the operator's admin credentials.
 func checkRemoteSecret(t *testing.T, in, source string) {
 	t.Helper()
-	s, err := bedtest.Admin(t, testbed.Shared(), in).Kube.CoreV1().Secrets(Namespace).Get(t.Context(), RemoteSecretName(source), getOpts)
+	s, err := bedtest.Admin(t, testbed.Shared(), in).Kube.CoreV1().Secrets(Namespace).Get(t.Context(), mesh.RemoteSecretName(source), getOpts)
 	if err != nil {
 		t.Fatalf("%s: remote secret for %s: %v", in, source, err)
 	}
@@ -258,7 +258,7 @@ func TestPrimaryRemoteMultiNetwork(t *testing.T) {
 		t.Error("no injection webhook on spoke uses /inject/cluster/spoke/net/net-spoke")
 	}
 	checkRemoteSecret(t, "hub", "spoke")
-	if _, err := spoke.Kube.CoreV1().Secrets(Namespace).Get(t.Context(), RemoteSecretName("hub"), getOpts); err == nil {
+	if _, err := spoke.Kube.CoreV1().Secrets(Namespace).Get(t.Context(), mesh.RemoteSecretName("hub"), getOpts); err == nil {
 		t.Error("the remote holds a remote secret for its primary")
 	}
 	if _, err := hub.Dynamic.Resource(gatewayGVR).Namespace(Namespace).Get(t.Context(), "istiod-gateway", getOpts); err != nil {

@@ -66,7 +66,7 @@ func readerTokenSecret() *corev1.Secret {
 // source: kubeconfig under the key source.
 func remoteSecretObject(source string, kubeconfig []byte) *corev1.Secret {
 	return &corev1.Secret{TypeMeta: secretType,
-		ObjectMeta: metav1.ObjectMeta{Name: RemoteSecretName(source), Namespace: Namespace,
+		ObjectMeta: metav1.ObjectMeta{Name: mesh.RemoteSecretName(source), Namespace: Namespace,
 			Labels:      managedLabels(map[string]string{MultiClusterLbl: "true"}),
 			Annotations: map[string]string{ClusterAnno: source}},
 		Type: corev1.SecretTypeOpaque, Data: map[string][]byte{source: kubeconfig}}

@@ -87,10 +87,6 @@ func (r *run) serverFor(cl *mesh.Cluster) string {
 	return r.client(cl).Server
 }
 
-// RemoteSecretName is the name of the Secret in a primary that lets its
-// istiod read cluster `name`.
-func RemoteSecretName(name string) string { return "istio-remote-secret-" + name }
-
 // remoteSecret writes, into target's istio-system, the Secret that lets
 // target's istiod read source: labelled istio/multiCluster=true, annotated
 // with source's cluster name, holding a kubeconfig with source's server and

@@ -252,8 +252,8 @@ func checkInstalledOnce(t *testing.T, b *testbed.Bed, when string) {
 		for _, s := range secrets.Items {
 			remote = append(remote, s.Name+"→"+s.Annotations[ClusterAnno])
 		}
-		if len(remote) != 1 || remote[0] != RemoteSecretName(other)+"→"+other {
-			t.Errorf("%s, %s: remote secrets %v, want only %s for %s", when, name, remote, RemoteSecretName(other), other)
+		if len(remote) != 1 || remote[0] != mesh.RemoteSecretName(other)+"→"+other {
+			t.Errorf("%s, %s: remote secrets %v, want only %s for %s", when, name, remote, mesh.RemoteSecretName(other), other)
 		}
 		if dep, err := c.Kube.AppsV1().Deployments(Namespace).Get(t.Context(), "istiod", getOpts); err != nil || dep.Status.AvailableReplicas < 1 {
 			t.Errorf("%s, %s: istiod Deployment not available: %v", when, name, err)
@@ -273,7 +273,7 @@ func checkInstalledOnce(t *testing.T, b *testbed.Bed, when string) {
 		}
 		for _, want := range []string{"v1 Namespace /" + Namespace, "v1 Secret " + Namespace + "/" + CACertsSecret,
 			"helm.sh/v3 Release " + Namespace + "/" + ReleaseBase, "helm.sh/v3 Release " + Namespace + "/" + ReleaseIstiod,
-			"v1 Secret " + Namespace + "/" + ReaderToken, "v1 Secret " + Namespace + "/" + RemoteSecretName(other),
+			"v1 Secret " + Namespace + "/" + ReaderToken, "v1 Secret " + Namespace + "/" + mesh.RemoteSecretName(other),
 			"v1 ConfigMap " + Namespace + "/" + RecordName} {
 			if _, ok := seen[want]; !ok {
 				t.Errorf("%s, %s: the record lacks %s", when, name, want)

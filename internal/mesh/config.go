@@ -82,8 +82,8 @@ type Cluster struct {
 	Name string `json:"name"`
 	// Network is the cluster's network: topology.istio.io/network,
 	// global.network and the east-west gateway's networkGateway. Default:
-	// "network1" for every cluster when no cluster sets one, otherwise
-	// "network-<name>" for each cluster that does not.
+	// DefaultNetwork for every cluster when no cluster sets one, otherwise
+	// NetworkFor(Name) for each cluster that does not.
 	Network string `json:"network"`
 	// Role is Primary or Remote. Default: Primary in a multi-primary mesh; in
 	// a primary-remote mesh the first cluster is Primary and the rest Remote.

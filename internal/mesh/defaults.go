@@ -23,7 +23,7 @@ const (
 //   - Name: SuggestName(Context), with -2, -3, … appended when another
 //     cluster has that name already;
 //   - Network: DefaultNetwork for all when no cluster sets a network (one
-//     flat network), otherwise "network-<name>" for each cluster without one;
+//     flat network), otherwise NetworkFor(Name) for each cluster without one;
 //   - Role: Primary in a multi-primary mesh; in a primary-remote mesh the
 //     first cluster is Primary and every other one Remote;
 //   - Primary (remotes only): the only primary, when there is exactly one.
@@ -89,7 +89,7 @@ func (c *Config) defaultClusters() {
 		switch {
 		case cl.Network != "":
 		case anyNetwork:
-			cl.Network = truncateLabel("network-" + cl.Name)
+			cl.Network = NetworkFor(cl.Name)
 		default:
 			cl.Network = DefaultNetwork
 		}

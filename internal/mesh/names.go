@@ -71,6 +71,23 @@ func uniqueLabel(base string, taken map[string]bool) string {
 	}
 }
 
+// NetworkFor is the network a cluster named name gets by default when the
+// clusters are on networks of their own: "network-<name>", cut to a label.
+func NetworkFor(name string) string {
+	return truncateLabel("network-" + name)
+}
+
+// remoteSecretPrefix starts the name of every remote secret meshwiz writes.
+const remoteSecretPrefix = "istio-remote-secret-"
+
+// RemoteSecretName is the name of the Secret in a primary that lets its
+// istiod read the cluster named cluster (istioctl's own naming).
+func RemoteSecretName(cluster string) string { return remoteSecretPrefix + cluster }
+
+// RemoteSecretCluster is the cluster a remote secret named name is for, by
+// RemoteSecretName's rule; name itself when it does not follow the rule.
+func RemoteSecretCluster(name string) string { return strings.TrimPrefix(name, remoteSecretPrefix) }
+
 // slashEscape is how Istio's injection webhook spells '/' inside a path
 // segment (pkg/kube/inject/webhook.go parseInjectEnvs).
 const slashEscape = "--slash--"

@@ -80,7 +80,7 @@ func TestStatus(t *testing.T) {
 
 	// Break it: b no longer reads a, and a webhook calls a Service that is gone.
 	ctx := context.Background()
-	if err := b.Kube.CoreV1().Secrets(install.Namespace).Delete(ctx, install.RemoteSecretName("a"), metav1.DeleteOptions{}); err != nil {
+	if err := b.Kube.CoreV1().Secrets(install.Namespace).Delete(ctx, mesh.RemoteSecretName("a"), metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	path := "/validate"

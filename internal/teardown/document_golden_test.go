@@ -9,6 +9,7 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/golden"
 	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
@@ -58,7 +59,7 @@ func TestDocumentGolden(t *testing.T) {
 		},
 		Blockers:    []Object{{Category: CatContent, Kind: "ConfigMap", Namespace: install.Namespace, Name: "user-config", Action: Keep, Reason: ReasonNotOurs}},
 		Sidecars:    []Sidecars{{Namespace: "shop", Pods: 2, Examples: []string{"web-1", "web-2"}}},
-		PointedAtBy: []Pointer{{Cluster: "west", Namespace: install.Namespace, Name: install.RemoteSecretName("hub"), Action: Keep}},
+		PointedAtBy: []Pointer{{Cluster: "west", Namespace: install.Namespace, Name: mesh.RemoteSecretName("hub"), Action: Keep}},
 	}
 	spoke := &Cluster{Context: "spoke", Server: "https://localhost:40124", Name: "spoke", MeshID: "mesh1", HasRecord: true, ControlPlane: "hub",
 		Objects: []Object{rel(install.ReleaseIstiod, "istiod"), {Category: CatReader, Kind: "Secret", Namespace: install.Namespace, Name: install.ReaderToken, Action: Remove, Reason: ReasonRecord}}}

@@ -105,7 +105,7 @@ func checkInventory(t *testing.T, inv *Inventory) {
 			t.Fatalf("%s: %+v", name, c)
 		}
 		for _, want := range []struct{ kind, ns, name, reason string }{
-			{"Secret", install.Namespace, install.RemoteSecretName(other), ReasonRecord},
+			{"Secret", install.Namespace, mesh.RemoteSecretName(other), ReasonRecord},
 			{"Secret", install.Namespace, install.ReaderToken, ReasonRecord},
 			{"Secret", install.Namespace, install.CACertsSecret, ReasonRecord},
 			{"Release", install.Namespace, install.ReleaseIstiod, ReasonRecord},
@@ -135,7 +135,7 @@ func checkInventory(t *testing.T, inv *Inventory) {
 		if crds != istioCRDs {
 			t.Errorf("%s: %d CRDs found, want %d", name, crds, istioCRDs)
 		}
-		if len(c.PointedAtBy) != 1 || c.PointedAtBy[0].Cluster != other || c.PointedAtBy[0].Name != install.RemoteSecretName(name) {
+		if len(c.PointedAtBy) != 1 || c.PointedAtBy[0].Cluster != other || c.PointedAtBy[0].Name != mesh.RemoteSecretName(name) {
 			t.Errorf("%s: pointed at by %+v, want %s's remote secret", name, c.PointedAtBy, other)
 		}
 	}
@@ -204,7 +204,7 @@ func unreachable(t *testing.T, opts Options) {
 	}
 	if e := o.before.Cluster("east"); e == nil {
 		t.Fatal("no east")
-	} else if s, ok := e.Find("Secret", install.Namespace, install.RemoteSecretName("west")); !ok || s.Action != Remove {
+	} else if s, ok := e.Find("Secret", install.Namespace, mesh.RemoteSecretName("west")); !ok || s.Action != Remove {
 		t.Errorf("east's remote secret for the unreachable west: %v %+v", ok, s)
 	}
 	if ids := stepIDs(o.sum, "west"); len(ids) != 0 {

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/restmapper"
 
 	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/mesh"
 )
 
 // Resources teardown reads and deletes.
@@ -50,7 +51,7 @@ func (s *scan) secrets(ctx context.Context) error {
 		o := Object{Category: CatRemoteSecret, Kind: "Secret", APIVersion: "v1", Namespace: m.Namespace, Name: m.Name, gvr: gvrSecret}
 		o.PointsAt = m.Annotations[install.ClusterAnno]
 		if o.PointsAt == "" {
-			o.PointsAt = strings.TrimPrefix(m.Name, "istio-remote-secret-")
+			o.PointsAt = mesh.RemoteSecretCluster(m.Name)
 		}
 		o.Detail = "lets this cluster's istiod read cluster " + o.PointsAt
 		s.own.set(&o, m.Labels, m.Annotations)

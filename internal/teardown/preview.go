@@ -72,7 +72,7 @@ func (inv *Inventory) Preview() []Break {
 		if p := c.ControlPlane; p != "" && selected[p] == nil {
 			out = append(out, Break{Kind: BreakPeer, Cluster: p, Message: fmt.Sprintf(
 				"cluster %s (not selected) controls %s and holds its remote secret: once %s's reader token is gone its istiod cannot read %s; "+
-					"tear %s down as well, or delete %s there", p, c.meshName(), c.meshName(), c.meshName(), p, "istio-remote-secret-"+c.meshName())})
+					"tear %s down as well, or delete %s there", p, c.meshName(), c.meshName(), c.meshName(), p, mesh.RemoteSecretName(c.meshName()))})
 		}
 		for _, ptr := range c.PointedAtBy {
 			if ptr.Action != Remove {

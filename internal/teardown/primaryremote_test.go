@@ -165,7 +165,7 @@ func checkBoth(t *testing.T, inv *Inventory) {
 		{hub, "Gateway", install.Namespace, "istiod-gateway", Remove, ReasonRecord, ""},
 		{hub, "VirtualService", install.Namespace, "istiod-vs", Remove, ReasonRecord, ""},
 		{hub, "PeerAuthentication", install.Namespace, "default", Remove, ReasonRecord, "STRICT"},
-		{hub, "Secret", install.Namespace, install.RemoteSecretName("spoke"), Remove, ReasonRecord, "read cluster spoke"},
+		{hub, "Secret", install.Namespace, mesh.RemoteSecretName("spoke"), Remove, ReasonRecord, "read cluster spoke"},
 		{hub, "MutatingWebhookConfiguration", "", "istio-revision-tag-stale", Remove, "is gone and meshwiz installed Istio here", "istio-system/istiod-stale (gone)"},
 		{hub, "MutatingWebhookConfiguration", "", "istio-sidecar-injector-foreign", Keep, ReasonNotOurs, "other/istiod"},
 		{hub, "ConfigMap", install.Namespace, "user-config", Keep, ReasonNotOurs, ""},

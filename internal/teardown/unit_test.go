@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/mesh"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
@@ -98,7 +99,7 @@ func rel(name, chart string) Object {
 }
 
 func remoteSecret(to string) Object {
-	return Object{Category: CatRemoteSecret, Kind: "Secret", Namespace: install.Namespace, Name: install.RemoteSecretName(to), PointsAt: to, Action: Remove, Reason: ReasonRecord}
+	return Object{Category: CatRemoteSecret, Kind: "Secret", Namespace: install.Namespace, Name: mesh.RemoteSecretName(to), PointsAt: to, Action: Remove, Reason: ReasonRecord}
 }
 
 func TestPreviewDependents(t *testing.T) {
@@ -139,7 +140,7 @@ func TestPlanShape(t *testing.T) {
 		remoteSecret("west"), rel("istio-base", "base"), rel("istiod", "istiod"), rel("istio-eastwestgateway", "gateway"),
 		{Category: CatNamespace, Kind: "Namespace", Name: install.Namespace, Action: Keep, Reason: "holds objects", Labels: []string{install.ManagedByLabel}},
 		{Category: CatCRD, Kind: "CustomResourceDefinition", Name: "x.istio.io", Action: Keep},
-	}, PointedAtBy: []Pointer{{Cluster: "west", Name: install.RemoteSecretName("east"), Action: Remove}}}
+	}, PointedAtBy: []Pointer{{Cluster: "west", Name: mesh.RemoteSecretName("east"), Action: Remove}}}
 	west := &Cluster{Context: "west", Name: "west", HasRecord: true, Objects: []Object{remoteSecret("east")}}
 	gone := &Cluster{Context: "gone", Error: "not reached"}
 	empty := &Cluster{Context: "empty"}

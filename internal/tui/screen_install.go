@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/meshwiz/meshwiz/internal/action"
 	"github.com/meshwiz/meshwiz/internal/certs"
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
@@ -133,16 +134,17 @@ func (m installModel) start() (installModel, tea.Cmd) {
 	m.err, m.caErr, m.summary, m.caMessage = nil, false, nil, ""
 	m.started, m.now, m.finished = time.Time{}, time.Time{}, 0
 	m.cfg = installSnapshot(m.s.cfg)
-	preview, err := install.Plan(m.cfg, install.Env{})
+	a := m.setup()
+	preview, err := a.Preview()
 	if err != nil {
 		m.phase, m.err = installNotStarted, err
 		return m, nil
 	}
 	m.lanes, m.where = installLanes(m.cfg, preview)
 	m.total = len(preview)
-	cfg, bits, id := m.cfg, installKeyBits(m.s), m.id
+	id := m.id
 	prepare := func() tea.Msg {
-		c, msg, err := install.PrepareCerts(cfg, bits)
+		c, msg, err := a.PrepareCerts()
 		return installCertsMsg{id: id, certs: c, message: msg, err: err}
 	}
 	return m, tea.Batch(prepare, m.spinner.Tick)
@@ -158,7 +160,7 @@ func (m installModel) run(msg installCertsMsg) (installModel, tea.Cmd) {
 	}
 	m.caMessage = msg.message
 	m.s.caMessage = msg.message
-	plan, err := install.Plan(m.cfg, install.Env{Clients: m.s.clients, Certs: msg.certs})
+	plan, err := m.setup().Plan(msg.certs)
 	if err != nil {
 		m.phase, m.err = installNotStarted, err
 		return m, nil
@@ -168,6 +170,12 @@ func (m installModel) run(msg installCertsMsg) (installModel, tea.Cmd) {
 	m.ctx, m.cancel = context.WithCancel(m.s.ctx)
 	m.phase = installRunning
 	return m, startRun(m.s, m.ctx, m.id, plan)
+}
+
+// setup is the setup action of the snapshot; the checks ran on the checks
+// screen.
+func (m installModel) setup() *action.Setup {
+	return &action.Setup{Config: m.cfg, Clients: m.s.clients, KeyBits: installKeyBits(m.s), SkipChecks: true}
 }
 
 // SetSize implements screenModel.

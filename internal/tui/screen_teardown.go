@@ -8,7 +8,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/action"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/teardown"
 )
@@ -83,23 +83,22 @@ func (m teardownModel) discover(after bool) (teardownModel, tea.Cmd) {
 	} else {
 		m.phase, m.inv, m.after, m.summary, m.events, m.offset = tdDiscovering, nil, nil, nil, nil, 0
 	}
-	id, ctx := m.id, m.s.ctx
-	opts := teardown.Options{Clients: m.clientList(), PurgeCRDs: m.purge}
+	id, ctx, a := m.id, m.s.ctx, m.action()
 	return m, tea.Batch(m.spinner.Tick, func() tea.Msg {
-		inv, err := teardown.Discover(ctx, opts)
+		inv, err := a.Discover(ctx)
 		return teardownFoundMsg{id: id, after: after, inv: inv, err: err}
 	})
 }
 
-// clientList is the chosen clusters' clients in kubeconfig order.
-func (m teardownModel) clientList() []*kube.Client {
-	var out []*kube.Client
+// action is the teardown of the chosen clusters, in kubeconfig order.
+func (m teardownModel) action() *action.Teardown {
+	a := &action.Teardown{PurgeCRDs: m.purge}
 	for _, c := range m.s.contexts {
 		if cl := m.s.clients[c.Name]; cl != nil {
-			out = append(out, cl)
+			a.Clients = append(a.Clients, cl)
 		}
 	}
-	return out
+	return a
 }
 
 func (m teardownModel) SetSize(width, height int) screenModel {
@@ -224,7 +223,7 @@ func (m teardownModel) key(msg tea.KeyPressMsg) (screenModel, tea.Cmd) {
 
 // run starts the teardown plan.
 func (m teardownModel) run() (screenModel, tea.Cmd) {
-	plan, err := teardown.Plan(m.inv)
+	plan, err := m.action().Plan(m.inv)
 	if err != nil {
 		m.err, m.phase = err, tdDone
 		return m, nil

@@ -227,8 +227,8 @@ func (m topologyModel) sync(cmd tea.Cmd) (screenModel, tea.Cmd) {
 	if p.kind == topologyPageCluster && m.v.perCluster && focus != 0 {
 		// The network follows a renamed cluster while it is the default.
 		tc := &m.v.clusters[p.cluster]
-		if tc.name != m.lastName && tc.network == topologyNetworkFor(m.lastName) {
-			tc.network = topologyNetworkFor(tc.name)
+		if tc.name != m.lastName && tc.network == mesh.NetworkFor(m.lastName) {
+			tc.network = mesh.NetworkFor(tc.name)
 			m.shape = "" // rebuild to show it
 		}
 		m.lastName = tc.name

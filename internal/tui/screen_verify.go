@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/meshwiz/meshwiz/internal/action"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/verify"
@@ -54,16 +55,10 @@ func (v verifyModel) start(sample bool) (verifyModel, tea.Cmd) {
 	v.id = v.s.newRun(screenSummary)
 	v.sample, v.running = sample, true
 	v.source, v.plan, v.events, v.done, v.err = "", nil, map[steps.Ref]steps.Event{}, nil, nil
-	id, files := v.id, v.s.loader.Files()
+	id, a := v.id, v.action()
 	return v, func() tea.Msg {
-		sb, err := verify.LoadSandbox(files)
-		switch {
-		case err != nil:
-			return verifyReachMsg{id: id, err: err}
-		case sb != nil:
-			return verifyReachMsg{id: id, reacher: sb, source: "istiod of the sandbox's clusters: the local processes listed in " + sb.File}
-		}
-		return verifyReachMsg{id: id, reacher: verify.PortForward{}, source: "istiod reached by a port-forward through each API server, as istioctl does"}
+		r, source, err := a.Reach()
+		return verifyReachMsg{id: id, reacher: r, source: source, err: err}
 	}
 }
 
@@ -75,6 +70,11 @@ func (v verifyModel) stop() verifyModel {
 	}
 	v.running = false
 	return v
+}
+
+// action is verify on the wizard's clusters.
+func (v verifyModel) action() *action.Verify {
+	return &action.Verify{Clients: v.clients(), Config: v.s.cfg, Sample: v.sample, Kubeconfigs: v.s.loader.Files()}
 }
 
 // clients are the wizard's clusters in the mesh config's order.
@@ -104,11 +104,9 @@ func (v verifyModel) Update(msg tea.Msg) (verifyModel, tea.Cmd) {
 			return v, nil
 		}
 		v.source = msg.source
-		opts := verify.Options{Reacher: msg.reacher, Sample: v.sample, Networks: map[string]string{}}
-		for _, cl := range v.s.cfg.Clusters {
-			opts.Networks[cl.Context] = cl.Network
-		}
-		v.plan = verify.Plan(v.clients(), opts)
+		a := v.action()
+		a.Reacher = msg.reacher
+		v.plan = a.Plan()
 		ctx, cancel := context.WithCancel(v.s.ctx)
 		v.cancel = cancel
 		s, plan := v.s, v.plan

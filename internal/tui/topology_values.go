@@ -37,12 +37,6 @@ type topologyCluster struct {
 	primaryOf int
 }
 
-// topologyNetworkFor is the network a cluster named name gets by default
-// when every cluster has its own (mesh.Config.Default's rule).
-func topologyNetworkFor(name string) string {
-	return mesh.SuggestName("network-" + name)
-}
-
 // newTopologyValues reads the values from the session's config (always
 // defaulted, one cluster per chosen context) and keeps what was entered in
 // old for the clusters still chosen.
@@ -58,7 +52,7 @@ func newTopologyValues(cfg *mesh.Config, contexts []kube.Context, old *topologyV
 	for i, cl := range cfg.Clusters {
 		tc := topologyCluster{context: cl.Context, name: cl.Name, network: cl.Network, apiServer: cl.Server, primaryOf: -1}
 		if !v.perCluster {
-			tc.network = topologyNetworkFor(cl.Name)
+			tc.network = mesh.NetworkFor(cl.Name)
 		}
 		if j := slices.IndexFunc(contexts, func(c kube.Context) bool { return c.Name == cl.Context }); j >= 0 {
 			tc.server = contexts[j].Server

@@ -251,7 +251,7 @@ func TestLayoutsProvenByRealIstiod(t *testing.T) {
 			t.Parallel()
 			t.Run("a primary that reads nobody", func(t *testing.T) {
 				hub := pr.clients[0]
-				sec, err := hub.Kube.CoreV1().Secrets(install.Namespace).Get(t.Context(), install.RemoteSecretName("spoke"), metav1.GetOptions{})
+				sec, err := hub.Kube.CoreV1().Secrets(install.Namespace).Get(t.Context(), mesh.RemoteSecretName("spoke"), metav1.GetOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -301,7 +301,7 @@ func ptr(s string) *string { return &s }
 func rewriteRemoteSecret(t *testing.T, c *kube.Client, source, server string) func() {
 	t.Helper()
 	secrets := c.Kube.CoreV1().Secrets(install.Namespace)
-	sec, err := secrets.Get(t.Context(), install.RemoteSecretName(source), metav1.GetOptions{})
+	sec, err := secrets.Get(t.Context(), mesh.RemoteSecretName(source), metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
