@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,8 +26,15 @@ const (
 // looks at what is left: the namespace is deleted (and waited for) only if
 // nothing meshwiz did not create is in it now; otherwise it stays and loses
 // the labels meshwiz put on it.
-func namespaceStep(c *Cluster, ns Object, included []Object, timeout time.Duration) stepFn {
+//
+// sent (when not nil) is closed once the namespace's deletion has been sent
+// or the step knows it will not send it: the CRD step, which runs beside
+// this one, starts then, so that its deletions do not slow down the look
+// at what the namespace holds, and overlaps the namespace controller's
+// wait instead.
+func namespaceStep(c *Cluster, ns Object, included []Object, timeout time.Duration, sent *signal) stepFn {
 	return func(ctx context.Context, progress func(string)) (steps.Result, error) {
+		defer sent.fire()
 		var r Removal
 		if err := removeAll(ctx, c.client, included, progress, &r); err != nil {
 			return steps.Result{Details: r}, err
@@ -68,6 +76,7 @@ func namespaceStep(c *Cluster, ns Object, included []Object, timeout time.Durati
 		if err := remove(ctx, c.client, ns, &r); err != nil {
 			return steps.Result{Details: r}, err
 		}
+		sent.fire()
 		if err := await.Gone(ctx, c.client.Dynamic, gvrNamespace, "", []string{install.Namespace}, timeout, progress); err != nil {
 			return steps.Result{Details: r}, steps.WithHint(fmt.Errorf("namespace %s was not deleted: %w%s", install.Namespace, err, namespaceWaitsFor(ctx, c)), nsHint)
 		}
@@ -77,8 +86,14 @@ func namespaceStep(c *Cluster, ns Object, included []Object, timeout time.Durati
 
 // crdStep deletes Istio's CRDs and waits, bounded, until they are gone
 // (the apiserver deletes their custom resources first).
-func crdStep(c *Cluster, crds []Object, timeout time.Duration) stepFn {
+//
+// after (when not nil) is the namespace step's signal: the CRDs go once
+// istio-system's deletion has been sent.
+func crdStep(c *Cluster, crds []Object, timeout time.Duration, after *signal) stepFn {
 	return func(ctx context.Context, progress func(string)) (steps.Result, error) {
+		if err := after.wait(ctx, progress, "waiting until namespace "+install.Namespace+"'s deletion is sent"); err != nil {
+			return steps.Result{}, err
+		}
 		var r Removal
 		if err := removeAll(ctx, c.client, crds, progress, &r); err != nil {
 			return steps.Result{Details: r}, err
@@ -126,4 +141,37 @@ func first(s []string, n int) []string {
 		return append(s[:n:n], fmt.Sprintf("%d more", len(s)-n))
 	}
 	return s
+}
+
+// signal is closed once; a nil signal is always fired.
+type signal struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newSignal() *signal { return &signal{ch: make(chan struct{})} }
+
+func (s *signal) fire() {
+	if s != nil {
+		s.once.Do(func() { close(s.ch) })
+	}
+}
+
+// wait returns once s fires, or ctx's error.
+func (s *signal) wait(ctx context.Context, progress func(string), detail string) error {
+	if s == nil {
+		return nil
+	}
+	select {
+	case <-s.ch:
+		return nil
+	default:
+	}
+	progress(detail)
+	select {
+	case <-s.ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

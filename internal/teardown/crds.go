@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/metadata"
@@ -118,4 +121,74 @@ func countResources(ctx context.Context, meta metadata.Interface, gvr schema.Gro
 		}
 		opts.Continue = list.Continue
 	}
+}
+
+// exposure finds the Gateways, VirtualServices and PeerAuthentications in
+// istio-system (meshwiz applies cross-network-gateway, istiod-gateway,
+// istiod-vs and the mesh-wide PeerAuthentication default).
+func (s *scan) exposure(ctx context.Context) error {
+	if s.nsObj == nil {
+		return nil
+	}
+	kinds := []struct {
+		kind string
+		gvr  schema.GroupVersionResource
+	}{{"Gateway", gvrGateway}, {"VirtualService", gvrVirtualService}, {"PeerAuthentication", gvrPeerAuth}}
+	// The three lists go at once: an apiserver answers the first request
+	// for a CRD only once it has built its storage (up to a second each
+	// right after setup), and every one is a round trip.
+	lists := make([]*unstructured.UnstructuredList, len(kinds))
+	errs := make([]error, len(kinds))
+	var wg sync.WaitGroup
+	for i, k := range kinds {
+		wg.Go(func() {
+			lists[i], errs[i] = s.c.Dynamic.Resource(k.gvr).Namespace(install.Namespace).List(ctx, metav1.ListOptions{})
+		})
+	}
+	wg.Wait()
+	for i, k := range kinds {
+		list, err := lists[i], errs[i]
+		if apierrors.IsNotFound(err) {
+			continue // no CRD
+		}
+		if err != nil {
+			return s.wrap("listing "+k.gvr.Resource+" in "+install.Namespace, err)
+		}
+		for _, u := range list.Items {
+			o := Object{Category: CatExposure, Kind: k.kind, APIVersion: k.gvr.GroupVersion().String(), Namespace: u.GetNamespace(), Name: u.GetName(), gvr: k.gvr}
+			s.own.set(&o, u.GetLabels(), u.GetAnnotations())
+			switch {
+			case k.kind == "Gateway" && u.GetName() == "istiod-gateway":
+				o.Detail = "exposes istiod to remote clusters (15012, 15017)"
+				if o.Action == Remove {
+					s.cl.ServesRemotes = true
+				}
+			case k.kind == "Gateway":
+				o.Detail = "exposes services across networks"
+			case k.kind == "VirtualService":
+				o.Detail = "routes the east-west gateway to istiod"
+			case k.kind == "PeerAuthentication":
+				mode := nestedString(u.Object, "spec", "mtls", "mode")
+				o.Detail = "mTLS mode " + mode
+				if u.GetName() == "default" && mode == "STRICT" {
+					s.cl.StrictMTLS = true
+				}
+			}
+			s.add(o)
+		}
+	}
+	return nil
+}
+
+func nestedString(obj map[string]any, path ...string) string {
+	var cur any = obj
+	for _, p := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = m[p]
+	}
+	v, _ := cur.(string)
+	return v
 }

@@ -238,63 +238,6 @@ func allIn(svcs []string, ns string) bool {
 	return true
 }
 
-// exposure finds the Gateways, VirtualServices and PeerAuthentications in
-// istio-system (meshwiz applies cross-network-gateway, istiod-gateway,
-// istiod-vs and the mesh-wide PeerAuthentication default).
-func (s *scan) exposure(ctx context.Context) error {
-	if s.nsObj == nil {
-		return nil
-	}
-	for _, k := range []struct {
-		kind string
-		gvr  schema.GroupVersionResource
-	}{{"Gateway", gvrGateway}, {"VirtualService", gvrVirtualService}, {"PeerAuthentication", gvrPeerAuth}} {
-		list, err := s.c.Dynamic.Resource(k.gvr).Namespace(install.Namespace).List(ctx, metav1.ListOptions{})
-		if apierrors.IsNotFound(err) {
-			continue // no CRD
-		}
-		if err != nil {
-			return s.wrap("listing "+k.gvr.Resource+" in "+install.Namespace, err)
-		}
-		for _, u := range list.Items {
-			o := Object{Category: CatExposure, Kind: k.kind, APIVersion: k.gvr.GroupVersion().String(), Namespace: u.GetNamespace(), Name: u.GetName(), gvr: k.gvr}
-			s.own.set(&o, u.GetLabels(), u.GetAnnotations())
-			switch {
-			case k.kind == "Gateway" && u.GetName() == "istiod-gateway":
-				o.Detail = "exposes istiod to remote clusters (15012, 15017)"
-				if o.Action == Remove {
-					s.cl.ServesRemotes = true
-				}
-			case k.kind == "Gateway":
-				o.Detail = "exposes services across networks"
-			case k.kind == "VirtualService":
-				o.Detail = "routes the east-west gateway to istiod"
-			case k.kind == "PeerAuthentication":
-				mode := nestedString(u.Object, "spec", "mtls", "mode")
-				o.Detail = "mTLS mode " + mode
-				if u.GetName() == "default" && mode == "STRICT" {
-					s.cl.StrictMTLS = true
-				}
-			}
-			s.add(o)
-		}
-	}
-	return nil
-}
-
-func nestedString(obj map[string]any, path ...string) string {
-	var cur any = obj
-	for _, p := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = m[p]
-	}
-	v, _ := cur.(string)
-	return v
-}
-
 // runtime finds what istiod writes itself: the istio-ca-root-cert
 // ConfigMap in every namespace and istio-ca-secret. They are meshwiz's when
 // meshwiz installed Istio here and no other istiod runs.

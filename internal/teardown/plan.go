@@ -130,20 +130,29 @@ func buildLane(l *lane, opts Options) {
 	if objs := c.Removes(CatLabels); len(objs) > 0 {
 		l.add(IDLabels, "labels meshwiz added to namespaces are removed ("+labelSummary(objs)+")", rerunHint, shortLimit, labelStep(c, objs))
 	}
+	crds := c.Removes(CatCRD)
+	var sent *signal
 	if ns, ok := c.Find("Namespace", "", install.Namespace); ok && ns.Category == CatNamespace {
 		incl := c.Removes(CatContent)
+		if len(crds) > 0 {
+			sent = newSignal()
+		}
 		switch {
 		case ns.Action == Remove:
-			l.add(IDNamespace, "namespace "+install.Namespace+" is deleted", "", opts.NamespaceTimeout+time.Minute, namespaceStep(c, ns, incl, opts.NamespaceTimeout))
+			l.add(IDNamespace, "namespace "+install.Namespace+" is deleted", "", opts.NamespaceTimeout+time.Minute, namespaceStep(c, ns, incl, opts.NamespaceTimeout, sent))
 		case len(ns.Labels)+len(ns.Annotations)+len(incl) > 0:
-			l.add(IDNamespace, "namespace "+install.Namespace+" stays, without meshwiz's labels", "", shortLimit, namespaceStep(c, ns, incl, opts.NamespaceTimeout))
+			l.add(IDNamespace, "namespace "+install.Namespace+" stays, without meshwiz's labels", "", shortLimit, namespaceStep(c, ns, incl, opts.NamespaceTimeout, sent))
+		default:
+			sent = nil
 		}
 	}
-	if objs := c.Removes(CatCRD); len(objs) > 0 {
-		// Nothing in istio-system needs the CRDs any more: they go while
-		// the namespace terminates (the namespace controller alone takes
-		// at least 5 s), and the record waits for both.
-		l.add(IDCRDs, fmt.Sprintf("Istio's CRDs are deleted (%d)", len(objs)), crdHint, opts.CRDTimeout+time.Minute, crdStep(c, objs, opts.CRDTimeout))
+	if len(crds) > 0 {
+		// Nothing in istio-system needs the CRDs any more: they go once
+		// the namespace's deletion is sent, while the namespace controller
+		// waits (5 s before it even starts: namespaceDeletionGracePeriod in
+		// kubernetes' pkg/controller/namespace), and the record waits for
+		// both. A Fatal failure of either still stops the record.
+		l.add(IDCRDs, fmt.Sprintf("Istio's CRDs are deleted (%d)", len(crds)), crdHint, opts.CRDTimeout+time.Minute, crdStep(c, crds, opts.CRDTimeout, sent))
 		l.steps[len(l.steps)-1].Beside = true
 	}
 	if c.HasRecord {
