@@ -1,5 +1,9 @@
 # meshwiz — the two commands a newcomer needs are `make demo` and `make test`.
 
+# cgo off (a static binary; hack/test.sh and hack/demo.sh build the same way,
+# so they share one build cache).
+export CGO_ENABLED := 0
+
 .PHONY: demo test build sandbox sandbox-down sandbox-status testbed-bin bench clean
 
 ## demo: start 3 loopback sandbox clusters (if needed) and open meshwiz on them

@@ -12,6 +12,8 @@ export MESHWIZ_TESTBED_BIN
 # The sandbox runs the real istiod wherever setup installs one (meshwiz verify).
 MESHWIZ_ISTIOD_BIN=$(hack/testbed/build-istiod.sh | tail -n 1)
 export MESHWIZ_ISTIOD_BIN
+# cgo off, as hack/test.sh builds: one build cache serves the demo and the tests.
+export CGO_ENABLED=0
 
 echo "== sandbox clusters" >&2
 out=$(go run ./hack/sandbox up --bin "$MESHWIZ_TESTBED_BIN" --istiod-bin "$MESHWIZ_ISTIOD_BIN" | tee /dev/stderr)

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// job is one package's test binary (or the -then command).
+type job struct {
+	pkg   string // import path, or "then" for the last command
+	race  bool
+	dir   string // the package's source directory: the binary runs there
+	bin   string // where the builder puts the test binary
+	built chan struct{}
+	// Set by the builder before built is closed.
+	buildOut []byte
+	buildErr error
+
+	// Set by the lane that runs it.
+	start, end time.Duration
+	lane       int
+}
+
+type run struct {
+	jobs      []*job
+	thenJob   *job // nil without -then
+	then      string
+	testFlags []string
+	lanes     int
+	t0        time.Time
+
+	mu      sync.Mutex
+	claimed map[*job]bool
+	procs   map[*exec.Cmd]bool
+	stopped bool
+	failed  []string
+	outMu   sync.Mutex
+}
+
+func newRun(jobs []*job, then string, testFlags []string, lanes int) *run {
+	r := &run{jobs: jobs, then: then, testFlags: testFlags, lanes: lanes, t0: time.Now(),
+		claimed: map[*job]bool{}, procs: map[*exec.Cmd]bool{}}
+	if then != "" {
+		r.thenJob = &job{pkg: "then: " + then}
+	}
+	return r
+}
+
+// listJobs asks go list for each package's directory and whether it has
+// tests; packages without test files are left out (go test prints "no test
+// files" for them).
+func listJobs(bin string, plain, race []string) ([]*job, error) {
+	all := append(append([]string(nil), plain...), race...)
+	if len(all) == 0 {
+		return nil, nil
+	}
+	out, err := exec.Command("go", append([]string{"list", "-f", "{{.ImportPath}} {{.Dir}} {{len .TestGoFiles}} {{len .XTestGoFiles}}"}, all...)...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list: %v", err)
+	}
+	isRace := map[string]bool{}
+	for _, p := range race {
+		isRace[p] = true
+	}
+	byPkg := map[string]*job{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 4 || (f[2] == "0" && f[3] == "0") {
+			continue
+		}
+		byPkg[f[0]] = &job{pkg: f[0], race: isRace[f[0]], dir: f[1],
+			bin: filepath.Join(bin, strings.ReplaceAll(f[0], "/", "_")+".test"), built: make(chan struct{})}
+	}
+	var jobs []*job
+	for _, p := range all {
+		if j := byPkg[p]; j != nil {
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs, nil
+}
+
+// buildOrder interleaves the lists in the order the lanes reach them: two
+// plain binaries for each race binary (two lanes take plain packages first,
+// one lane takes race packages).
+func buildOrder(jobs []*job) []*job {
+	var plain, race, out []*job
+	for _, j := range jobs {
+		if j.race {
+			race = append(race, j)
+		} else {
+			plain = append(plain, j)
+		}
+	}
+	for len(plain) > 0 || len(race) > 0 {
+		for k := 0; k < 2 && len(plain) > 0; k++ {
+			out, plain = append(out, plain[0]), plain[1:]
+		}
+		if len(race) > 0 {
+			out, race = append(out, race[0]), race[1:]
+		}
+	}
+	return out
+}
+
+// build links the binaries two at a time in buildOrder.
+func (r *run) build() {
+	order := make(chan *job)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range order {
+				args := []string{"test", "-c", "-ldflags=-w", "-o", j.bin}
+				if j.race {
+					args = append(args, "-race")
+				}
+				cmd := exec.Command("go", append(args, j.pkg)...)
+				if j.race {
+					cmd.Env = append(os.Environ(), "CGO_ENABLED=1") // the race detector needs cgo
+				}
+				j.buildOut, j.buildErr = cmd.CombinedOutput()
+				close(j.built)
+			}
+		}()
+	}
+	for _, j := range buildOrder(r.jobs) {
+		if r.isStopped() {
+			j.buildErr = fmt.Errorf("stopped")
+			close(j.built)
+			continue
+		}
+		order <- j
+	}
+	close(order)
+	wg.Wait()
+}
+
+// claim gives lane the next job it may run: lanes below r.lanes take plain
+// packages first, then race ones; the last lane takes race packages only.
+// The -then job comes once every race package is claimed.
+func (r *run) claim(lane int) *job {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return nil
+	}
+	raceOnly := lane > r.lanes
+	for _, pass := range []bool{false, true} {
+		if raceOnly && !pass {
+			continue
+		}
+		for _, j := range r.jobs {
+			if j.race == pass && !r.claimed[j] {
+				r.claimed[j] = true
+				return j
+			}
+		}
+	}
+	if r.thenJob != nil && !r.claimed[r.thenJob] {
+		r.claimed[r.thenJob] = true
+		return r.thenJob
+	}
+	return nil
+}
+
+// run starts the builder and the lanes and returns the failed packages.
+func (r *run) run() []string {
+	go r.build()
+	var wg sync.WaitGroup
+	for lane := 1; lane <= r.lanes+1; lane++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := r.claim(lane); j != nil; j = r.claim(lane) {
+				j.lane = lane
+				r.runJob(j)
+			}
+		}()
+	}
+	wg.Wait()
+	return r.failed
+}
+
+func (r *run) runJob(j *job) {
+	var cmd *exec.Cmd
+	if j == r.thenJob {
+		cmd = exec.Command("bash", "-c", r.then)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr // the fuzz block prints as it goes
+	} else {
+		<-j.built
+		if j.buildErr != nil {
+			r.report(j, j.buildOut, fmt.Errorf("build failed: %v", j.buildErr), "[build failed]")
+			return
+		}
+		cmd = exec.Command(j.bin, append([]string{"-test.paniconexit0"}, r.testFlags...)...)
+		cmd.Dir = j.dir
+	}
+	var out bytes.Buffer
+	if cmd.Stdout == nil {
+		cmd.Stdout, cmd.Stderr = &out, &out
+	}
+	j.start = time.Since(r.t0)
+	err := r.startAndWait(cmd)
+	j.end = time.Since(r.t0)
+	r.report(j, out.Bytes(), err, fmt.Sprintf("%.3fs", (j.end-j.start).Seconds()))
+}
+
+func (r *run) startAndWait(cmd *exec.Cmd) error {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return fmt.Errorf("stopped")
+	}
+	if err := cmd.Start(); err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	r.procs[cmd] = true
+	r.mu.Unlock()
+	err := cmd.Wait()
+	r.mu.Lock()
+	delete(r.procs, cmd)
+	r.mu.Unlock()
+	return err
+}
+
+// report prints a finished job the way go test does.
+func (r *run) report(j *job, out []byte, err error, took string) {
+	r.outMu.Lock()
+	defer r.outMu.Unlock()
+	verbose := hasFlag(r.testFlags, "-test.v")
+	if err != nil || verbose {
+		os.Stdout.Write(out)
+	}
+	if err != nil {
+		r.mu.Lock()
+		r.failed = append(r.failed, j.pkg)
+		r.mu.Unlock()
+		fmt.Printf("FAIL\t%s\t%s (%v)\n", j.pkg, took, err)
+		return
+	}
+	if j != r.thenJob {
+		fmt.Printf("ok  \t%s\t%s\n", j.pkg, took)
+	}
+}
+
+// stop forwards sig to every running test binary (each stops its bed) and
+// lets no new one start.
+func (r *run) stop(sig os.Signal) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	for cmd := range r.procs {
+		_ = cmd.Process.Signal(sig)
+	}
+}
+
+func (r *run) isStopped() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped
+}
+
+// printTimeline says when each package ran and in which lane: where a
+// later change to the order or the lanes should look.
+func (r *run) printTimeline(w io.Writer) {
+	fmt.Fprintf(w, "== lanes (%.0fs in all): package, lane, start-end s\n", time.Since(r.t0).Seconds())
+	for _, j := range append(r.jobs, r.thenJob) {
+		if j != nil && j.end > 0 {
+			fmt.Fprintf(w, "   %-50s %d %5.0f-%-5.0f\n", j.pkg, j.lane, j.start.Seconds(), j.end.Seconds())
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestTestFlagsBecomeBinaryFlags(t *testing.T) {
+	got, err := TestFlags([]string{"-v", "-run", "TestX|TestY", "-count=1", "--timeout", "5m", "-test.short"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"-test.v", "-test.run=TestX|TestY", "-test.count=1", "-test.timeout=5m", "-test.short"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	for _, bad := range [][]string{{"-race"}, {"./internal/..."}, {"-run"}, {"-tags", "x"}} {
+		if _, err := TestFlags(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func jobsOf(plain, race string) []*job {
+	var jobs []*job
+	for _, p := range strings.Fields(plain) {
+		jobs = append(jobs, &job{pkg: p})
+	}
+	for _, p := range strings.Fields(race) {
+		jobs = append(jobs, &job{pkg: p, race: true})
+	}
+	return jobs
+}
+
+func names(jobs []*job) string {
+	var s []string
+	for _, j := range jobs {
+		if j == nil {
+			s = append(s, "-")
+			continue
+		}
+		s = append(s, j.pkg)
+	}
+	return strings.Join(s, " ")
+}
+
+func TestBuildOrderFollowsTheLanes(t *testing.T) {
+	got := names(buildOrder(jobsOf("p1 p2 p3 p4 p5", "r1 r2")))
+	if want := "p1 p2 r1 p3 p4 r2 p5"; got != want {
+		t.Errorf("build order %q, want %q", got, want)
+	}
+}
+
+// TestClaimOrder: the general lanes take plain packages first and race ones
+// after them, the race lane only race ones, and the -then job comes last.
+func TestClaimOrder(t *testing.T) {
+	r := newRun(jobsOf("p1 p2 p3", "r1 r2"), "fuzz", nil, 2)
+	var got []*job
+	for _, lane := range []int{3, 1, 2, 1, 3, 2, 1, 3} {
+		got = append(got, r.claim(lane))
+	}
+	if want := "r1 p1 p2 p3 r2 then: fuzz - -"; names(got) != want {
+		t.Errorf("claims %q, want %q", names(got), want)
+	}
+	r = newRun(jobsOf("p1", ""), "", nil, 2)
+	if j := r.claim(3); j != nil {
+		t.Errorf("the race lane claimed %s", j.pkg)
+	}
+	r.stop(nil)
+	if j := r.claim(1); j != nil {
+		t.Errorf("claimed %s after stop", j.pkg)
+	}
+}
