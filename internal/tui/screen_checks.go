@@ -13,7 +13,6 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/steps"
 )
 
@@ -30,8 +29,8 @@ type checkRow struct {
 }
 
 // checksModel is step 4: the prerequisite checks of the mesh being
-// described, run live on the engine (checks.ForMesh, the plan `meshwiz
-// setup` runs first). A row per check, a column per cluster, marks filling
+// described, run live on the engine (action.Setup's CheckPlan, the plan
+// `meshwiz setup` runs first). A row per check, a column per cluster, marks filling
 // in as events arrive; the cell under the cursor is explained below the
 // grid. Error and fatal failures block going on until a re-run passes;
 // warnings must be accepted first.
@@ -125,7 +124,7 @@ func (m checksModel) start() (checksModel, tea.Cmd) {
 	for _, c := range cfg.Clusters {
 		m.clusters = append(m.clusters, c.Context)
 	}
-	plan, err := checks.ForMesh(cfg, m.s.clients, m.s.checkOptions())
+	plan, err := m.s.setup(cfg).CheckPlan()
 	if err != nil {
 		m.planErr = err
 		return m.scroll(), nil

@@ -175,7 +175,9 @@ func (m installModel) run(msg installCertsMsg) (installModel, tea.Cmd) {
 // setup is the setup action of the snapshot; the checks ran on the checks
 // screen.
 func (m installModel) setup() *action.Setup {
-	return &action.Setup{Config: m.cfg, Clients: m.s.clients, KeyBits: installKeyBits(m.s), SkipChecks: true}
+	a := m.s.setup(m.cfg)
+	a.SkipChecks = true
+	return a
 }
 
 // SetSize implements screenModel.

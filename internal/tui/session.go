@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/meshwiz/meshwiz/internal/action"
 	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
@@ -125,6 +126,13 @@ func buildClients(l kube.Loader, contexts []kube.Context) tea.Cmd {
 		}
 		return clientsReadyMsg{clients: out}
 	}
+}
+
+// setup is the setup action for cfg with the wizard's choices: the checks
+// screen runs its CheckPlan, the install screen its Run (with SkipChecks,
+// as the checks already ran) - one action, as `meshwiz setup` runs it.
+func (s *session) setup(cfg *mesh.Config) *action.Setup {
+	return &action.Setup{Config: cfg, Clients: s.clients, KeyBits: installKeyBits(s), Checks: s.checkOptions()}
 }
 
 // loopbackByL is how the checks word a loopback acceptance made with L.
