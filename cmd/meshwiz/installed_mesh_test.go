@@ -18,13 +18,12 @@ import (
 	"github.com/meshwiz/meshwiz/internal/testbed/bedtest"
 )
 
-// TestInstalledMesh runs one setup, with a CA the user brought (security.ca
-// .mode existing, made by internal/certs beforehand), on a bed of its own:
-// east and west on two networks, and lone, outside the mesh. The read-only
-// status and teardown --dry-run tests then share that one install; the last
-// subtest breaks it.
-func TestInstalledMesh(t *testing.T) {
-	b := testbed.Own(t, testbed.ClusterSpec{Name: "east"}, testbed.ClusterSpec{Name: "west"}, testbed.ClusterSpec{Name: "lone"})
+// meshWithExistingCA runs one setup, with a CA the user brought (security
+// .ca.mode existing, made by internal/certs beforehand), on b's east and west
+// on two networks; lone stays outside the mesh. The read-only status and
+// teardown --dry-run subtests then share that one install; the last subtest
+// breaks it (teardownPurgesCRDs removes it).
+func meshWithExistingCA(t *testing.T, b *testbed.Bed) {
 	dir := t.TempDir()
 	caDir := filepath.Join(dir, "ca")
 	if _, _, _, err := certs.EnsureDir(caDir, []string{"east", "west"}, certs.Options{KeyBits: certs.MinKeyBits}); err != nil {

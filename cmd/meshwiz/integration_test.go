@@ -6,9 +6,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/testbed"
@@ -17,12 +22,28 @@ import (
 // bedVersion is the Kubernetes version hack/testbed/build.sh builds.
 const bedVersion = "v1.34.4"
 
+// TestMain starts one bed for the package: east and west, which the mesh
+// tests install on, and lone, an idle cluster that stays outside every mesh.
 func TestMain(m *testing.M) {
-	testbed.Main(m, testbed.Options{Clusters: []testbed.ClusterSpec{{Name: "east"}, {Name: "west"}}})
+	testbed.Main(m, testbed.Options{Clusters: []testbed.ClusterSpec{{Name: "east"}, {Name: "west"}, {Name: "lone"}}})
 }
 
-// sharedBed returns the bed TestMain started.
+// sharedBed returns east and west of the bed TestMain started, with a
+// kubeconfig that names only them: what most tests need, as if lone were
+// not there.
 func sharedBed(t *testing.T) *testbed.Bed {
+	t.Helper()
+	bedWithLone(t)
+	b, err := eastWest()
+	if err != nil {
+		t.Fatalf("the kubeconfig of east and west: %v", err)
+	}
+	return b
+}
+
+// bedWithLone returns the whole bed TestMain started: east, west and lone,
+// all three in its kubeconfig.
+func bedWithLone(t *testing.T) *testbed.Bed {
 	t.Helper()
 	b := testbed.Shared()
 	if b == nil {
@@ -30,6 +51,28 @@ func sharedBed(t *testing.T) *testbed.Bed {
 	}
 	return b
 }
+
+// eastWest is the shared bed seen through its east and west clusters only,
+// made once: its kubeconfig, beside the bed's, lacks lone's context.
+var eastWest = sync.OnceValues(func() (*testbed.Bed, error) {
+	full := testbed.Shared()
+	cfg, err := clientcmd.LoadFromFile(full.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	lone := cfg.Contexts["lone"]
+	if lone == nil {
+		return nil, fmt.Errorf("the bed's kubeconfig %s has no context lone", full.Kubeconfig)
+	}
+	delete(cfg.Clusters, lone.Cluster)
+	delete(cfg.AuthInfos, lone.AuthInfo)
+	delete(cfg.Contexts, "lone")
+	path := filepath.Join(full.Dir, "kubeconfig-east-west")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		return nil, err
+	}
+	return &testbed.Bed{Kubeconfig: path, Dir: full.Dir, Clusters: []*testbed.Cluster{full.Cluster("east"), full.Cluster("west")}}, nil
+})
 
 // probeTimeout replaces the contexts command's 5 s default, so that a loaded
 // machine (two cores, -race) does not turn a slow answer into "unreachable".

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 // writeMesh writes a mesh config for the bed's east and west clusters.
@@ -92,15 +94,17 @@ func TestPlanRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// TestSetup installs multi-primary on one network through the command line.
-// Without a terminal setup wants --yes; a failing prerequisite
-// (loopback API servers) stops it before anything is applied; with the
-// sandbox setting it installs, and a second run upgrades in place.
-func TestSetup(t *testing.T) {
-	b := sharedBed(t)
-	cfg, caDir := writeMesh(t, false, "")
-	base := []string{"setup", "--kubeconfig", b.Kubeconfig, "--config", cfg, "--ca-key-size", "2048"}
+// setupArgs are the setup flags of the lifecycle's first mesh: one network,
+// a CA meshwiz generates in caDir.
+func setupArgs(b *testbed.Bed, cfg string) []string {
+	return []string{"setup", "--kubeconfig", b.Kubeconfig, "--config", cfg, "--ca-key-size", "2048"}
+}
 
+// setupRefused runs on clean clusters: without a terminal setup wants
+// --yes; a failing prerequisite (loopback API servers) stops it before
+// anything is applied; a dry run writes and applies nothing.
+func setupRefused(t *testing.T, b *testbed.Bed, cfg, caDir string) {
+	base := setupArgs(b, cfg)
 	r := meshwiz(t, append(base, "--allow-loopback-servers")...)
 	r.wantCode(t, exitUsage)
 	if !strings.Contains(r.errOut, "--yes") {
@@ -127,8 +131,12 @@ func TestSetup(t *testing.T) {
 	if _, err := b.Cluster("east").Clientset().CoreV1().Namespaces().Get(t.Context(), "istio-system", metav1.GetOptions{}); err == nil {
 		t.Fatal("the dry run created istio-system")
 	}
+}
 
-	r = meshwiz(t, append(base, "--yes", "--allow-loopback-servers")...)
+// setupInstalls installs multi-primary on one network through the command
+// line, with the sandbox setting for loopback API servers.
+func setupInstalls(t *testing.T, b *testbed.Bed, cfg, caDir string) {
+	r := meshwiz(t, append(setupArgs(b, cfg), "--yes", "--allow-loopback-servers")...)
 	r.wantCode(t, exitOK)
 	for _, want := range []string{"Cluster east", "Helm release istiod is deployed and ready", "istiod in east can read cluster west"} {
 		if !strings.Contains(r.out, want) {
@@ -147,13 +155,14 @@ func TestSetup(t *testing.T) {
 			t.Errorf("%s: cacerts: %v", c.Name, err)
 		}
 	}
+}
 
-	r = meshwiz(t, append(base, "--yes", "--allow-loopback-servers", "-o", "json")...)
+// setupAgainIsUpToDate: a second run on the installed mesh reuses its CA
+// and finds the releases up to date.
+func setupAgainIsUpToDate(t *testing.T, b *testbed.Bed, cfg string) {
+	r := meshwiz(t, append(setupArgs(b, cfg), "--yes", "--allow-loopback-servers", "-o", "json")...)
 	r.wantCode(t, exitOK)
 	if !strings.Contains(r.out, "release istiod is up to date") || !strings.Contains(r.errOut, "reusing the mesh CA") {
 		t.Errorf("second setup: %s\n%s", r.out, r.errOut)
 	}
-
-	// On this one real install: no command's output holds a secret.
-	noSecretsInOutputs(t, b, cfg, caDir)
 }

@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 // teardownDoc is the teardown JSON document as a consumer decodes it.
@@ -89,20 +91,12 @@ func TestTeardownUsageErrors(t *testing.T) {
 	}
 }
 
-// TestTeardown sets the mesh up through the command line, then: a dry run
-// changes nothing; without --yes and a terminal teardown refuses; --yes -o
-// json removes it all and reports the documented document; a second run
-// says nothing is left; --purge-crds removes the CRDs.
-func TestTeardown(t *testing.T) {
-	b := sharedBed(t)
-	cfg, _ := writeMesh(t, false, "")
+// teardownRemovesTheMesh runs on the mesh setupInstalls made from cfg: a
+// dry run changes nothing; without --yes and a terminal teardown refuses;
+// --yes -o json removes it all and reports the documented document; a
+// second run says nothing is left.
+func teardownRemovesTheMesh(t *testing.T, b *testbed.Bed, cfg string) {
 	kc := []string{"--kubeconfig", b.Kubeconfig}
-	// Earlier tests (TestSetup) may have left a mesh with another CA:
-	// start from clean clusters.
-	r := meshwiz(t, append([]string{"teardown", "--context", "east", "--context", "west", "--purge-crds", "--yes"}, kc...)...)
-	r.wantCode(t, exitOK)
-	r = meshwiz(t, append([]string{"setup", "--config", cfg, "--ca-key-size", "2048", "--yes", "--allow-loopback-servers"}, kc...)...)
-	r.wantCode(t, exitOK)
 	east := b.Cluster("east").Clientset()
 	ctx := t.Context()
 	token, err := b.Cluster("west").Clientset().CoreV1().Secrets("istio-system").Get(ctx, "istio-reader-service-account-istio-remote-secret-token", metav1.GetOptions{})
@@ -119,7 +113,7 @@ func TestTeardown(t *testing.T) {
 		}
 	}
 
-	r = meshwiz(t, append([]string{"teardown", "--config", cfg, "--dry-run"}, kc...)...)
+	r := meshwiz(t, append([]string{"teardown", "--config", cfg, "--dry-run"}, kc...)...)
 	r.wantCode(t, exitOK)
 	for _, want := range []string{"Cluster east (mesh mesh1)", "remove  Helm release istio-system/istiod", "remove  Secret istio-system/istio-remote-secret-west",
 		"keep    15 Istio CRDs", "Dry run: nothing was changed."} {
@@ -190,8 +184,13 @@ func TestTeardown(t *testing.T) {
 	if !strings.Contains(r.out, "No kubeconfig context holds a meshwiz record") {
 		t.Errorf("--all-from-record without records: %s", r.out)
 	}
+}
 
-	r = meshwiz(t, append([]string{"teardown", "--context", "east", "--context", "west", "--purge-crds", "--yes"}, kc...)...)
+// teardownPurgesCRDs: --purge-crds removes the mesh the clusters hold and
+// Istio's CRDs, and leaves nothing behind.
+func teardownPurgesCRDs(t *testing.T, b *testbed.Bed) {
+	ctx := t.Context()
+	r := meshwiz(t, "teardown", "--kubeconfig", b.Kubeconfig, "--context", "east", "--context", "west", "--purge-crds", "--yes")
 	r.wantCode(t, exitOK)
 	for _, want := range []string{"remove  15 Istio CRDs", "Istio's CRDs are deleted (15)", "Left behind:", "  east: nothing", "  west: nothing"} {
 		if !strings.Contains(r.out, want) {
