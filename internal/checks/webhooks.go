@@ -6,6 +6,8 @@ import (
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshwiz/meshwiz/internal/kube"
 )
 
 // Webhook is one Istio webhook configuration and the Services its webhooks call.
@@ -54,22 +56,14 @@ func (f *Facts) IstioWebhooks(ctx context.Context) ([]Webhook, error) {
 		return nil, err
 	}
 	var out []Webhook
-	for _, m := range muts {
+	for i, m := range muts {
 		if isIstioWebhook(m.ObjectMeta) {
-			w := Webhook{Kind: "MutatingWebhookConfiguration", Name: m.Name}
-			for _, h := range m.Webhooks {
-				w.Services = appendService(w.Services, h.ClientConfig.Service)
-			}
-			out = append(out, w)
+			out = append(out, Webhook{Kind: "MutatingWebhookConfiguration", Name: m.Name, Services: kube.WebhookServices(&muts[i])})
 		}
 	}
-	for _, v := range vals {
+	for i, v := range vals {
 		if isIstioWebhook(v.ObjectMeta) {
-			w := Webhook{Kind: "ValidatingWebhookConfiguration", Name: v.Name}
-			for _, h := range v.Webhooks {
-				w.Services = appendService(w.Services, h.ClientConfig.Service)
-			}
-			out = append(out, w)
+			out = append(out, Webhook{Kind: "ValidatingWebhookConfiguration", Name: v.Name, Services: kube.WebhookServices(&vals[i])})
 		}
 	}
 	if len(out) == 0 {
@@ -88,19 +82,6 @@ func (f *Facts) IstioWebhooks(ctx context.Context) ([]Webhook, error) {
 		}
 	}
 	return out, nil
-}
-
-func appendService(list []string, ref *admissionv1.ServiceReference) []string {
-	if ref == nil {
-		return list
-	}
-	s := ref.Namespace + "/" + ref.Name
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // serviceNames lists the Services of every namespace the webhooks refer to

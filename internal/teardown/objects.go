@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/restmapper"
 
 	"github.com/meshwiz/meshwiz/internal/install"
+	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 )
 
@@ -133,49 +134,27 @@ type webhook struct {
 
 // listWebhooks lists Istio's webhook configurations.
 func listWebhooks(ctx context.Context, s *scan) ([]webhook, error) {
-	var out []webhook
-	muts, err := s.c.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
+	api := s.c.Kube.AdmissionregistrationV1()
+	muts, err := api.MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, s.wrap("listing mutating webhook configurations", err)
 	}
-	for _, m := range muts.Items {
-		if !isIstioWebhook("MutatingWebhookConfiguration", m.ObjectMeta) {
-			continue
-		}
-		w := webhook{kind: "MutatingWebhookConfiguration", meta: m.ObjectMeta}
-		for _, h := range m.Webhooks {
-			if ref := h.ClientConfig.Service; ref != nil {
-				w.services = appendUnique(w.services, ref.Namespace+"/"+ref.Name)
-			}
-		}
-		out = append(out, w)
-	}
-	vals, err := s.c.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
+	vals, err := api.ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, s.wrap("listing validating webhook configurations", err)
 	}
-	for _, v := range vals.Items {
-		if !isIstioWebhook("ValidatingWebhookConfiguration", v.ObjectMeta) {
-			continue
+	var out []webhook
+	for i, m := range muts.Items {
+		if isIstioWebhook("MutatingWebhookConfiguration", m.ObjectMeta) {
+			out = append(out, webhook{kind: "MutatingWebhookConfiguration", meta: m.ObjectMeta, services: kube.WebhookServices(&muts.Items[i])})
 		}
-		w := webhook{kind: "ValidatingWebhookConfiguration", meta: v.ObjectMeta}
-		for _, h := range v.Webhooks {
-			if ref := h.ClientConfig.Service; ref != nil {
-				w.services = appendUnique(w.services, ref.Namespace+"/"+ref.Name)
-			}
+	}
+	for i, v := range vals.Items {
+		if isIstioWebhook("ValidatingWebhookConfiguration", v.ObjectMeta) {
+			out = append(out, webhook{kind: "ValidatingWebhookConfiguration", meta: v.ObjectMeta, services: kube.WebhookServices(&vals.Items[i])})
 		}
-		out = append(out, w)
 	}
 	return out, nil
-}
-
-func appendUnique(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // webhooks classifies Istio's webhook configurations: meshwiz's when its
