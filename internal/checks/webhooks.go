@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
@@ -35,35 +34,14 @@ func isIstioWebhook(meta metav1.ObjectMeta) bool {
 // IstioWebhooks lists Istio's webhook configurations and which of the
 // Services they call are gone (the leftovers that break a reinstall).
 func (f *Facts) IstioWebhooks(ctx context.Context) ([]Webhook, error) {
-	muts, err := f.mutating.get(func() ([]admissionv1.MutatingWebhookConfiguration, error) {
-		l, err := f.Client.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, f.wrap("listing mutating webhook configurations", err)
-		}
-		return l.Items, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	vals, err := f.validating.get(func() ([]admissionv1.ValidatingWebhookConfiguration, error) {
-		l, err := f.Client.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, f.wrap("listing validating webhook configurations", err)
-		}
-		return l.Items, nil
-	})
+	all, err := f.webhooks.get(func() ([]kube.WebhookConfiguration, error) { return f.Client.WebhookConfigurations(ctx) })
 	if err != nil {
 		return nil, err
 	}
 	var out []Webhook
-	for i, m := range muts {
-		if isIstioWebhook(m.ObjectMeta) {
-			out = append(out, Webhook{Kind: "MutatingWebhookConfiguration", Name: m.Name, Services: kube.WebhookServices(&muts[i])})
-		}
-	}
-	for i, v := range vals {
-		if isIstioWebhook(v.ObjectMeta) {
-			out = append(out, Webhook{Kind: "ValidatingWebhookConfiguration", Name: v.Name, Services: kube.WebhookServices(&vals[i])})
+	for _, w := range all {
+		if isIstioWebhook(w.ObjectMeta) {
+			out = append(out, Webhook{Kind: w.Kind, Name: w.Name, Services: w.Services})
 		}
 	}
 	if len(out) == 0 {

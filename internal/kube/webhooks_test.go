@@ -3,33 +3,69 @@ package kube
 import (
 	"slices"
 	"testing"
+	"time"
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// The Services of a webhook configuration come once each, in order, from
-// either kind; a webhook that calls a URL adds none.
-func TestWebhookServices(t *testing.T) {
+// WebhookConfigurations reads both kinds from a real API server, with the
+// Services their webhooks call once each, in order; a webhook that calls a
+// URL counts as no call. (The webhooks have no rules: they are never called.)
+func TestWebhookConfigurations(t *testing.T) {
+	b := sharedBed(t)
+	beta := b.Cluster("beta")
+	c := mustClient(t, Loader{Kubeconfig: b.Kubeconfig}, beta.Context)
+	ctx := within(t, 30*time.Second)
+	none := admissionv1.SideEffectClassNone
 	svc := func(ns, name string) admissionv1.WebhookClientConfig {
 		return admissionv1.WebhookClientConfig{Service: &admissionv1.ServiceReference{Namespace: ns, Name: name}}
 	}
 	url := "https://example.invalid/inject"
-	mut := &admissionv1.MutatingWebhookConfiguration{Webhooks: []admissionv1.MutatingWebhook{
-		{ClientConfig: svc("istio-system", "istiod")},
-		{ClientConfig: admissionv1.WebhookClientConfig{URL: &url}},
-		{ClientConfig: svc("istio-system", "istiod")},
-		{ClientConfig: svc("other", "injector")},
-	}}
-	if got, want := WebhookServices(mut), []string{"istio-system/istiod", "other/injector"}; !slices.Equal(got, want) {
-		t.Errorf("mutating: got %q, want %q", got, want)
+	mut := func(name string, cc admissionv1.WebhookClientConfig) admissionv1.MutatingWebhook {
+		return admissionv1.MutatingWebhook{Name: name, ClientConfig: cc, SideEffects: &none, AdmissionReviewVersions: []string{"v1"}}
 	}
-	val := &admissionv1.ValidatingWebhookConfiguration{Webhooks: []admissionv1.ValidatingWebhook{
-		{ClientConfig: svc("istio-system", "istiod-canary")},
-	}}
-	if got, want := WebhookServices(val), []string{"istio-system/istiod-canary"}; !slices.Equal(got, want) {
-		t.Errorf("validating: got %q, want %q", got, want)
+	api := c.Kube.AdmissionregistrationV1()
+	if _, err := api.MutatingWebhookConfigurations().Create(ctx, &admissionv1.MutatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "webhooks-test-injector"},
+		Webhooks: []admissionv1.MutatingWebhook{mut("a.example.io", svc("istio-system", "istiod")), mut("b.example.io", admissionv1.WebhookClientConfig{URL: &url}),
+			mut("c.example.io", svc("istio-system", "istiod")), mut("d.example.io", svc("other", "injector"))},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
-	if got := WebhookServices(&admissionv1.ValidatingWebhookConfiguration{}); len(got) != 0 {
-		t.Errorf("no webhooks: got %q, want none", got)
+	t.Cleanup(func() {
+		_ = api.MutatingWebhookConfigurations().Delete(t.Context(), "webhooks-test-injector", metav1.DeleteOptions{})
+	})
+	if _, err := api.ValidatingWebhookConfigurations().Create(ctx, &admissionv1.ValidatingWebhookConfiguration{
+		ObjectMeta: metav1.ObjectMeta{Name: "webhooks-test-validator"},
+		Webhooks: []admissionv1.ValidatingWebhook{{Name: "v.example.io", ClientConfig: svc("istio-system", "istiod-canary"),
+			SideEffects: &none, AdmissionReviewVersions: []string{"v1"}}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = api.ValidatingWebhookConfigurations().Delete(t.Context(), "webhooks-test-validator", metav1.DeleteOptions{})
+	})
+
+	all, err := c.WebhookConfigurations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]WebhookConfiguration{
+		"webhooks-test-injector":  {Kind: KindMutatingWebhooks, Services: []string{"istio-system/istiod", "other/injector"}, Calls: 3},
+		"webhooks-test-validator": {Kind: KindValidatingWebhooks, Services: []string{"istio-system/istiod-canary"}, Calls: 1},
+	}
+	for _, w := range all {
+		exp, ok := want[w.Name]
+		if !ok {
+			continue
+		}
+		delete(want, w.Name)
+		if w.Kind != exp.Kind || !slices.Equal(w.Services, exp.Services) || w.Calls != exp.Calls {
+			t.Errorf("%s: got kind %s, services %q, %d calls; want %s, %q, %d", w.Name, w.Kind, w.Services, w.Calls, exp.Kind, exp.Services, exp.Calls)
+		}
+	}
+	for name := range want {
+		t.Errorf("%s is not listed", name)
 	}
 }

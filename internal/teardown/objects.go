@@ -14,7 +14,6 @@ import (
 	"k8s.io/client-go/restmapper"
 
 	"github.com/meshwiz/meshwiz/internal/install"
-	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/mesh"
 )
 
@@ -134,24 +133,14 @@ type webhook struct {
 
 // listWebhooks lists Istio's webhook configurations.
 func listWebhooks(ctx context.Context, s *scan) ([]webhook, error) {
-	api := s.c.Kube.AdmissionregistrationV1()
-	muts, err := api.MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
+	all, err := s.c.WebhookConfigurations(ctx)
 	if err != nil {
-		return nil, s.wrap("listing mutating webhook configurations", err)
-	}
-	vals, err := api.ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, s.wrap("listing validating webhook configurations", err)
+		return nil, err
 	}
 	var out []webhook
-	for i, m := range muts.Items {
-		if isIstioWebhook("MutatingWebhookConfiguration", m.ObjectMeta) {
-			out = append(out, webhook{kind: "MutatingWebhookConfiguration", meta: m.ObjectMeta, services: kube.WebhookServices(&muts.Items[i])})
-		}
-	}
-	for i, v := range vals.Items {
-		if isIstioWebhook("ValidatingWebhookConfiguration", v.ObjectMeta) {
-			out = append(out, webhook{kind: "ValidatingWebhookConfiguration", meta: v.ObjectMeta, services: kube.WebhookServices(&vals.Items[i])})
+	for _, w := range all {
+		if isIstioWebhook(w.Kind, w.ObjectMeta) {
+			out = append(out, webhook{kind: w.Kind, meta: w.ObjectMeta, services: w.Services})
 		}
 	}
 	return out, nil
