@@ -15,15 +15,13 @@ import (
 
 // checkOptions are the flags of `meshwiz check`.
 type checkOptions struct {
-	output        string
-	perNetwork    bool
-	sameNetwork   bool
-	skip          []string
-	skipFatal     bool
-	names         []string // context=name
-	servers       []string // context=url
-	istioVersion  string
-	allowLoopback bool
+	output       string
+	perNetwork   bool
+	sameNetwork  bool
+	checks       checks.MeshOptions // --skip, --skip-fatal, --allow-loopback-servers
+	names        []string           // context=name
+	servers      []string           // context=url
+	istioVersion string
 }
 
 func newCheckCmd(g *globalOptions, s streams) *cobra.Command {
@@ -49,12 +47,10 @@ Exit status: 0 when nothing failed (warnings allowed), 3 when a check failed,
 	f := cmd.Flags()
 	f.BoolVar(&o.perNetwork, "network-per-cluster", false, "every cluster has its own network (CIDR overlap is informational)")
 	f.BoolVar(&o.sameNetwork, "same-network", false, "all clusters share one network (the default: CIDR overlap is fatal)")
-	f.StringArrayVar(&o.skip, "skip", nil, "check ID to skip; repeatable")
-	f.BoolVar(&o.skipFatal, "skip-fatal", false, "acknowledge that --skip names fatal checks (refused otherwise; reported in the output)")
 	f.StringArrayVar(&o.names, "name", nil, "mesh cluster name for a context, as CONTEXT=NAME (default: derived from the context name)")
 	f.StringArrayVar(&o.servers, "server", nil, "API server URL other clusters will use for a context, as CONTEXT=URL (default: the kubeconfig's)")
 	f.StringVar(&o.istioVersion, "istio-version", checks.DefaultIstioVersion, "Istio minor version to check against")
-	f.BoolVar(&o.allowLoopback, "allow-loopback-servers", false, "accept loopback API server addresses (sandbox clusters on this machine only); reported as a warning")
+	addCheckFlags(cmd, &o.checks, "skip", "check ID to skip; repeatable", "")
 	cmd.MarkFlagsMutuallyExclusive("network-per-cluster", "same-network")
 	return cmd
 }
@@ -121,11 +117,11 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, s streams) 
 	if err != nil {
 		return err
 	}
-	plan, err := checks.ForMesh(cfg, clients, checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip, SkipFatal: o.skipFatal})
+	plan, err := checks.ForMesh(cfg, clients, o.checks)
 	if err != nil {
 		return usageError{err}
 	}
-	warnSkippedFatal(s, o.skip, cfg.MultiNetwork())
+	warnSkippedFatal(s, o.checks.Skip, cfg.MultiNetwork())
 	var observe steps.Observer
 	if o.output == "text" && isTerminal(s.Err) {
 		observe = steps.LineObserver(s.Err)

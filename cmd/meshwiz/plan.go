@@ -17,8 +17,7 @@ import (
 
 // planOptions are the flags of `meshwiz plan`.
 type planOptions struct {
-	config string
-	output string
+	meshFlags
 	values bool
 	out    string
 	force  bool
@@ -60,8 +59,7 @@ address, which is only known at install time: the plan shows a placeholder.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(g, o, s) },
 	}
-	outputFlag(cmd, &o.output)
-	cmd.Flags().StringVar(&o.config, "config", "", "mesh config file (mesh.yaml); required")
+	o.add(cmd, "mesh config file (mesh.yaml); required")
 	cmd.Flags().BoolVar(&o.values, "values", false, "also print the Helm values of every release")
 	cmd.Flags().StringVar(&o.out, "out", "", "write every cluster's objects in apply order (and the Helm values) into this directory (new, empty, or holding an earlier plan)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "with --out: write even if the directory holds other files or changed plan files (other files are left alone)")

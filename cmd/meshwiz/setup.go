@@ -19,14 +19,10 @@ import (
 
 // setupOptions are the flags of `meshwiz setup`.
 type setupOptions struct {
-	config        string
-	yes           bool
-	allowLoopback bool
-	skip          []string
-	skipFatal     bool
-	output        string
-	keyBits       int
-	dryRun        bool
+	meshFlags
+	changeFlags
+	checks  checks.MeshOptions // --skip-check, --skip-fatal, --allow-loopback-servers
+	keyBits int
 }
 
 func newSetupCmd(g *globalOptions, s streams) *cobra.Command {
@@ -45,15 +41,10 @@ left undone.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSetup(cmd, g, o, s) },
 	}
-	outputFlag(cmd, &o.output)
-	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "mesh config file (mesh.yaml); required")
-	f.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
-	f.BoolVar(&o.allowLoopback, "allow-loopback-servers", false, "accept loopback API server addresses in remote secrets (sandbox clusters on this machine only); reported as a warning")
-	f.StringArrayVar(&o.skip, "skip-check", nil, "prerequisite check ID to skip; repeatable")
-	f.BoolVar(&o.skipFatal, "skip-fatal", false, "acknowledge that --skip-check names fatal checks (refused otherwise; reported in the output)")
-	f.BoolVar(&o.dryRun, "dry-run", false, "stop after the prerequisite checks and the plan: change nothing")
-	f.IntVar(&o.keyBits, "ca-key-size", certs.DefaultKeyBits, "RSA key size of generated CA keys (Istio's convention is 4096)")
+	o.meshFlags.add(cmd, "mesh config file (mesh.yaml); required")
+	o.changeFlags.add(cmd, "stop after the prerequisite checks and the plan: change nothing")
+	addCheckFlags(cmd, &o.checks, "skip-check", "prerequisite check ID to skip; repeatable", " in remote secrets")
+	cmd.Flags().IntVar(&o.keyBits, "ca-key-size", certs.DefaultKeyBits, "RSA key size of generated CA keys (Istio's convention is 4096)")
 	return cmd
 }
 
@@ -94,7 +85,7 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 		return err
 	}
 	a := &action.Setup{Config: cfg, KeyBits: o.keyBits,
-		Checks: checks.MeshOptions{AllowLoopbackServers: o.allowLoopback, Skip: o.skip, SkipFatal: o.skipFatal}}
+		Checks: o.checks}
 	if err := a.Validate(); err != nil {
 		return usageError{fmt.Errorf("%s:\n%w", o.config, err)}
 	}
@@ -119,7 +110,7 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 	a.OnPhase = func(p action.Phase, detail string) {
 		switch p {
 		case action.PhaseChecks:
-			warnSkippedFatal(s, o.skip, cfg.MultiNetwork())
+			warnSkippedFatal(s, o.checks.Skip, cfg.MultiNetwork())
 		case action.PhaseApply:
 			fmt.Fprintln(s.Err, detail)
 		}
@@ -176,7 +167,7 @@ func runSetup(cmd *cobra.Command, g *globalOptions, o *setupOptions, s streams) 
 // confirmSetup says that the checks passed, shows the plan and asks (or,
 // with --dry-run, prints it and stops; with --yes, goes on).
 func confirmSetup(s streams, o *setupOptions, cfg *mesh.Config, sum steps.Summary, preview []steps.Step) bool {
-	if fatal := checks.SkippedFatal(o.skip, cfg.MultiNetwork()); len(fatal) > 0 {
+	if fatal := checks.SkippedFatal(o.checks.Skip, cfg.MultiNetwork()); len(fatal) > 0 {
 		fmt.Fprintf(s.Err, "Prerequisite checks passed, but %d fatal checks were skipped (%s).\n", len(fatal), steps.SummaryLine(sum))
 	} else {
 		fmt.Fprintf(s.Err, "All prerequisite checks passed (%s).\n", steps.SummaryLine(sum))

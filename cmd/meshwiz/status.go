@@ -13,8 +13,7 @@ import (
 )
 
 type statusOptions struct {
-	output string
-	config string
+	meshFlags
 }
 
 func newStatusCmd(g *globalOptions, s streams) *cobra.Command {
@@ -34,8 +33,7 @@ record), 2 for usage errors.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd, g, o, s) },
 	}
-	outputFlag(cmd, &o.output)
-	cmd.Flags().StringVar(&o.config, "config", "", "mesh config file: check its clusters")
+	o.add(cmd, "mesh config file: check its clusters")
 	return cmd
 }
 

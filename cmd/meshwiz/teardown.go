@@ -18,13 +18,11 @@ import (
 
 // teardownOptions are the flags of `meshwiz teardown`.
 type teardownOptions struct {
-	config     string
-	yes        bool
-	dryRun     bool
+	meshFlags
+	changeFlags
 	purgeCRDs  bool
 	fromRecord bool
 	include    []string
-	output     string
 }
 
 func newTeardownCmd(g *globalOptions) *cobra.Command {
@@ -58,11 +56,9 @@ partial teardown left, and says so when nothing is left.`,
 			return runTeardown(cmd.Context(), g, o, streams{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), Err: cmd.ErrOrStderr()})
 		},
 	}
-	outputFlag(cmd, &o.output)
+	o.meshFlags.add(cmd, "mesh config file (mesh.yaml): tear down its clusters")
+	o.changeFlags.add(cmd, "only show what would be removed, kept and broken")
 	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "mesh config file (mesh.yaml): tear down its clusters")
-	f.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
-	f.BoolVar(&o.dryRun, "dry-run", false, "only show what would be removed, kept and broken")
 	f.BoolVar(&o.purgeCRDs, "purge-crds", false, "also delete Istio's CRDs (they hold user configuration)")
 	f.BoolVar(&o.fromRecord, "all-from-record", false, "tear down every kubeconfig context that holds a meshwiz record (of the named contexts' mesh, when some are named)")
 	f.StringArrayVar(&o.include, "include", nil, "also remove this object meshwiz did not create: KIND/NAMESPACE/NAME, or KIND/NAME when cluster-scoped; repeatable")

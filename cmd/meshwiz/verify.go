@@ -13,8 +13,7 @@ import (
 )
 
 type verifyOptions struct {
-	output     string
-	config     string
+	meshFlags
 	sample     bool
 	keepSample bool
 	addresses  []string
@@ -48,9 +47,8 @@ missing (each failure names the cluster and the reason), 2 for usage errors.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runVerify(cmd, g, o, s) },
 	}
-	outputFlag(cmd, &o.output)
+	o.add(cmd, "mesh config file: verify its clusters (and their networks)")
 	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "mesh config file: verify its clusters (and their networks)")
 	f.BoolVar(&o.sample, "sample", false, "deploy the helloworld sample (namespace sample) first")
 	f.BoolVar(&o.keepSample, "keep-sample", false, "with --sample: keep the sample afterwards")
 	f.StringArrayVar(&o.addresses, "istiod-address", nil, "istiod's debug address for a context, as CONTEXT=127.0.0.1:PORT (test beds; default: port-forward)")

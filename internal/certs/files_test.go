@@ -40,6 +40,20 @@ func keys(m map[string]string) []string {
 	return k
 }
 
+// unchanged fails t unless the snapshot after what holds exactly the files
+// of before, each with the same content.
+func unchanged(t *testing.T, what string, before, after map[string]string) {
+	t.Helper()
+	if len(after) != len(before) {
+		t.Errorf("%s changed the file set: %v", what, keys(after))
+	}
+	for p, b := range before {
+		if after[p] != b {
+			t.Errorf("%s changed %s", what, p)
+		}
+	}
+}
+
 func mode(t *testing.T, p string) fs.FileMode {
 	t.Helper()
 	st, err := os.Stat(p)
@@ -140,15 +154,7 @@ func TestWriteIsIdempotentAndNeverOverwrites(t *testing.T) {
 	if strings.Contains(err.Error(), "PRIVATE") {
 		t.Errorf("error shows key material: %v", err)
 	}
-	after := snapshot(t, dir)
-	if len(after) != len(before) {
-		t.Errorf("a refused Write created files: %v", keys(after))
-	}
-	for p, b := range before {
-		if after[p] != b {
-			t.Errorf("%s changed", p)
-		}
-	}
+	unchanged(t, "a refused Write", before, snapshot(t, dir))
 
 	certOnly := &Root{Cert: f.root.Cert}
 	dir2 := t.TempDir()
@@ -229,15 +235,7 @@ func TestEnsureDirIsIdempotentAndAddsClusters(t *testing.T) {
 	if Fingerprint(r2.Cert) != Fingerprint(r1.Cert) || Fingerprint(in2[1].Cert) != Fingerprint(in1[1].Cert) {
 		t.Error("second run changed the CA")
 	}
-	second := snapshot(t, dir)
-	if len(second) != len(first) {
-		t.Errorf("second run changed the file set: %v", keys(second))
-	}
-	for p, b := range first {
-		if second[p] != b {
-			t.Errorf("second run changed %s", p)
-		}
-	}
+	unchanged(t, "the second run", first, snapshot(t, dir))
 
 	r3, in3, generated, err := EnsureDir(dir, []string{"a", "b", "c"}, o)
 	if err != nil || generated || len(in3) != 3 {

@@ -303,16 +303,24 @@ func samePublicKey(a, b crypto.PublicKey) bool {
 	return ok && k.Equal(b)
 }
 
-// parseCerts parses one or more PEM certificates and nothing else.
-func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	rest := data
+// pemBlocks decodes the PEM blocks of data, in order, and returns what
+// follows the last one.
+func pemBlocks(data []byte) (blocks []*pem.Block, rest []byte) {
+	rest = data
 	for {
 		block, r := pem.Decode(rest)
 		if block == nil {
-			break
+			return blocks, rest
 		}
-		rest = r
+		blocks, rest = append(blocks, block), r
+	}
+}
+
+// parseCerts parses one or more PEM certificates and nothing else.
+func parseCerts(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	blocks, rest := pemBlocks(data)
+	for _, block := range blocks {
 		if block.Type != "CERTIFICATE" {
 			return nil, malformed("unexpected PEM block %q (want CERTIFICATE)", block.Type)
 		}
@@ -346,13 +354,8 @@ func parseOneCert(data []byte) (*x509.Certificate, error) {
 // PARAMETERS" block may precede it) or PKCS#8. Errors never quote key bytes.
 func parseKey(data []byte) (crypto.Signer, error) {
 	var found *pem.Block
-	rest := data
-	for {
-		block, r := pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		rest = r
+	blocks, rest := pemBlocks(data)
+	for _, block := range blocks {
 		if block.Type == "EC PARAMETERS" {
 			continue
 		}

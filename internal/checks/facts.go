@@ -9,7 +9,6 @@ import (
 	"context"
 	"sync"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -63,8 +62,7 @@ type Facts struct {
 	istioNS      lazy[*corev1.Namespace]
 	secrets      lazy[map[string]*corev1.Secret]
 	deployments  lazy[[]appsv1.Deployment]
-	mutating     lazy[[]admissionv1.MutatingWebhookConfiguration]
-	validating   lazy[[]admissionv1.ValidatingWebhookConfiguration]
+	webhooks     lazy[[]kube.WebhookConfiguration]
 	istioSvcs    lazy[map[string]map[string]bool]
 	meshConfigCM lazy[*corev1.ConfigMap]
 	denied       lazy[[]Access]

@@ -25,10 +25,6 @@ func newMatrix(names []string) *Matrix {
 
 // Lines renders the matrix for the text report.
 func (m *Matrix) Lines() []string {
-	w := 7
-	for _, n := range m.Clusters {
-		w = max(w, len(n))
-	}
 	short := func(s string) string {
 		switch {
 		case s == "":
@@ -38,20 +34,13 @@ func (m *Matrix) Lines() []string {
 		}
 		return s
 	}
-	pad := func(s string) string { return s + strings.Repeat(" ", w-len(s)) }
-	head := pad("")
-	for _, n := range m.Clusters {
-		head += "  " + pad(n)
-	}
-	lines := []string{strings.TrimRight(head, " ")}
-	for i, n := range m.Clusters {
-		row := pad(n)
-		for j := range m.Clusters {
-			row += "  " + pad(short(m.Cells[i][j]))
+	cells := make([][]string, len(m.Cells))
+	for i, row := range m.Cells {
+		for _, c := range row {
+			cells[i] = append(cells[i], short(c))
 		}
-		lines = append(lines, strings.TrimRight(row, " "))
 	}
-	return lines
+	return steps.Grid("", len("unknown"), m.Clusters, cells)
 }
 
 // PodRanges returns a cluster's merged pod ranges, read from its nodes'

@@ -4,8 +4,9 @@ import (
 	"context"
 	"strings"
 
-	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/meshwiz/meshwiz/internal/kube"
 )
 
 // Webhook is one Istio webhook configuration and the Services its webhooks call.
@@ -33,43 +34,14 @@ func isIstioWebhook(meta metav1.ObjectMeta) bool {
 // IstioWebhooks lists Istio's webhook configurations and which of the
 // Services they call are gone (the leftovers that break a reinstall).
 func (f *Facts) IstioWebhooks(ctx context.Context) ([]Webhook, error) {
-	muts, err := f.mutating.get(func() ([]admissionv1.MutatingWebhookConfiguration, error) {
-		l, err := f.Client.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, f.wrap("listing mutating webhook configurations", err)
-		}
-		return l.Items, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	vals, err := f.validating.get(func() ([]admissionv1.ValidatingWebhookConfiguration, error) {
-		l, err := f.Client.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return nil, f.wrap("listing validating webhook configurations", err)
-		}
-		return l.Items, nil
-	})
+	all, err := f.webhooks.get(func() ([]kube.WebhookConfiguration, error) { return f.Client.WebhookConfigurations(ctx) })
 	if err != nil {
 		return nil, err
 	}
 	var out []Webhook
-	for _, m := range muts {
-		if isIstioWebhook(m.ObjectMeta) {
-			w := Webhook{Kind: "MutatingWebhookConfiguration", Name: m.Name}
-			for _, h := range m.Webhooks {
-				w.Services = appendService(w.Services, h.ClientConfig.Service)
-			}
-			out = append(out, w)
-		}
-	}
-	for _, v := range vals {
-		if isIstioWebhook(v.ObjectMeta) {
-			w := Webhook{Kind: "ValidatingWebhookConfiguration", Name: v.Name}
-			for _, h := range v.Webhooks {
-				w.Services = appendService(w.Services, h.ClientConfig.Service)
-			}
-			out = append(out, w)
+	for _, w := range all {
+		if isIstioWebhook(w.ObjectMeta) {
+			out = append(out, Webhook{Kind: w.Kind, Name: w.Name, Services: w.Services})
 		}
 	}
 	if len(out) == 0 {
@@ -88,19 +60,6 @@ func (f *Facts) IstioWebhooks(ctx context.Context) ([]Webhook, error) {
 		}
 	}
 	return out, nil
-}
-
-func appendService(list []string, ref *admissionv1.ServiceReference) []string {
-	if ref == nil {
-		return list
-	}
-	s := ref.Namespace + "/" + ref.Name
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // serviceNames lists the Services of every namespace the webhooks refer to

@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 // getErr wraps err as client-go's HTTP client reports it.
@@ -107,18 +108,6 @@ func TestContextError(t *testing.T) {
 	}
 }
 
-// closedServer returns the URL of a loopback port where nothing listens.
-func closedServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "https://" + addr
-}
-
 // apiServer is an httptest TLS server on 127.0.0.1 that answers /version.
 // It records the last Authorization header.
 type apiServer struct {
@@ -166,7 +155,7 @@ func TestProbe(t *testing.T) {
 	path := writeKubeconfig(t, dir, "kubeconfig",
 		testContext{name: "live", server: live.URL, ca: live.caPEM},
 		testContext{name: "untrusted", server: live.URL},
-		testContext{name: "refused", server: closedServer(t)},
+		testContext{name: "refused", server: testbed.ClosedURL(t)},
 		testContext{name: "denied", server: denied.URL, ca: denied.caPEM},
 		testContext{name: "forbidden", server: forbidden.URL, ca: forbidden.caPEM},
 	)
@@ -226,7 +215,7 @@ func TestProbeTimeout(t *testing.T) {
 
 func TestProbeUnknownContext(t *testing.T) {
 	dir := isolate(t)
-	path := writeKubeconfig(t, dir, "kubeconfig", testContext{name: "only", server: closedServer(t)})
+	path := writeKubeconfig(t, dir, "kubeconfig", testContext{name: "only", server: testbed.ClosedURL(t)})
 
 	p := kube.Loader{Kubeconfig: path}.Probe(t.Context(), "missing", time.Second)
 	if p.Reason != kube.ReasonInvalidConfig || !strings.Contains(p.Err.Error(), "available: only") {

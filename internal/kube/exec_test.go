@@ -23,6 +23,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 // execKubeconfig writes a kubeconfig whose one context "sso" authenticates
@@ -80,7 +81,7 @@ func wantGone(t *testing.T, pidFile string) {
 
 func TestHungExecPluginIsStoppedAtTheTimeout(t *testing.T) {
 	command, pidFile := hungPlugin(t)
-	l := kube.Loader{Kubeconfig: execKubeconfig(t, closedServer(t), nil, command)}
+	l := kube.Loader{Kubeconfig: execKubeconfig(t, testbed.ClosedURL(t), nil, command)}
 	start := time.Now()
 	p := l.Probe(t.Context(), "sso", time.Second)
 	if took := time.Since(start); took > 15*time.Second {
@@ -100,7 +101,7 @@ func TestHungExecPluginIsStoppedAtTheTimeout(t *testing.T) {
 
 func TestHungExecPluginIsStoppedOnCancel(t *testing.T) {
 	command, pidFile := hungPlugin(t)
-	l := kube.Loader{Kubeconfig: execKubeconfig(t, closedServer(t), nil, command)}
+	l := kube.Loader{Kubeconfig: execKubeconfig(t, testbed.ClosedURL(t), nil, command)}
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
 		for {
@@ -134,7 +135,7 @@ func TestExecPluginFailuresHaveTheirReasons(t *testing.T) {
 		{"prints no credential", script(t, "echo hello"), kube.ReasonExecFailed, "not an ExecCredential"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			l := kube.Loader{Kubeconfig: execKubeconfig(t, closedServer(t), nil, c.command)}
+			l := kube.Loader{Kubeconfig: execKubeconfig(t, testbed.ClosedURL(t), nil, c.command)}
 			p := l.Probe(t.Context(), "sso", 30*time.Second)
 			if p.Reason != c.reason || !strings.Contains(fmt.Sprint(p.Err), c.msg) {
 				t.Errorf("reason %q error %v, want %q and %q", p.Reason, p.Err, c.reason, c.msg)
@@ -206,7 +207,7 @@ func TestKubeconfigWithOnlyClustersSaysNoContexts(t *testing.T) {
 }
 
 func TestServerURLPasswordIsRedacted(t *testing.T) {
-	server := "https://admin:s3cret-pw@" + strings.TrimPrefix(closedServer(t), "https://")
+	server := "https://admin:s3cret-pw@" + strings.TrimPrefix(testbed.ClosedURL(t), "https://")
 	path := writeKubeconfig(t, isolate(t), "kubeconfig", testContext{name: "east", server: server, current: true})
 	l := kube.Loader{Kubeconfig: path}
 	cs, err := l.Contexts()

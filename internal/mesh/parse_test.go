@@ -43,15 +43,8 @@ func TestExamplesParseDefaultValidateRoundTrip(t *testing.T) {
 // roundTrip checks that Parse(Marshal(c)) equals c.
 func roundTrip(t *testing.T, c *Config) {
 	t.Helper()
-	out, err := c.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := Parse(out)
-	if err != nil {
-		t.Fatalf("Parse(Marshal()): %v\n%s", err, out)
-	}
-	if !reflect.DeepEqual(back, c) {
+	if back := clone(t, c); !reflect.DeepEqual(back, c) {
+		out, _ := c.Marshal()
 		t.Errorf("round trip changed the config:\n got %+v\nwant %+v\nYAML:\n%s", back, c, out)
 	}
 }
@@ -64,7 +57,7 @@ func clone(t *testing.T, c *Config) *Config {
 	}
 	back, err := Parse(out)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Parse(Marshal()): %v\n%s", err, out)
 	}
 	return back
 }

@@ -202,29 +202,22 @@ func secretClusters(s corev1.Secret) []string {
 }
 
 func webhooks(ctx context.Context, c *kube.Client, _ *cluster) (steps.Result, error) {
+	configs, err := c.WebhookConfigurations(ctx)
+	if err != nil {
+		return steps.Result{}, err
+	}
 	// refs are the Services Istio's webhook configurations call, by "Kind name".
 	type ref struct{ config, ns, name string }
 	var refs []ref
-	mw, err := c.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return steps.Result{}, err
-	}
-	for _, w := range mw.Items {
-		for _, h := range w.Webhooks {
-			if s := h.ClientConfig.Service; s != nil && strings.Contains(w.Name, "istio") {
-				refs = append(refs, ref{"MutatingWebhookConfiguration " + w.Name, s.Namespace, s.Name})
-			}
+	calls := 0
+	for _, w := range configs {
+		if !strings.Contains(w.Name, "istio") {
+			continue
 		}
-	}
-	vw, err := c.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return steps.Result{}, err
-	}
-	for _, w := range vw.Items {
-		for _, h := range w.Webhooks {
-			if s := h.ClientConfig.Service; s != nil && strings.Contains(w.Name, "istio") {
-				refs = append(refs, ref{"ValidatingWebhookConfiguration " + w.Name, s.Namespace, s.Name})
-			}
+		calls += w.Calls
+		for _, svc := range w.Services {
+			ns, name, _ := strings.Cut(svc, "/")
+			refs = append(refs, ref{w.Kind + " " + w.Name, ns, name})
 		}
 	}
 	var stale []string
@@ -237,7 +230,7 @@ func webhooks(ctx context.Context, c *kube.Client, _ *cluster) (steps.Result, er
 		slices.Sort(stale)
 		return steps.Result{}, fmt.Errorf("webhooks call a Service that is gone (the next install fails on them): %s", strings.Join(slices.Compact(stale), "; "))
 	}
-	return steps.Result{Message: fmt.Sprintf("%d Istio webhooks, every Service there", len(refs))}, nil
+	return steps.Result{Message: fmt.Sprintf("%d Istio webhooks, every Service there", calls)}, nil
 }
 
 // oneMesh checks, across the selected clusters, that the records name one

@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -20,25 +19,13 @@ func TestBesideStepsOverlapInALane(t *testing.T) {
 		order = append(order, s)
 	}
 	a, b := make(chan struct{}), make(chan struct{})
-	meet := func(name string, mine, other chan struct{}) func(context.Context, func(string)) (Result, error) {
-		return func(ctx context.Context, _ func(string)) (Result, error) {
-			note(name)
-			close(mine)
-			select {
-			case <-other:
-				return Result{}, nil
-			case <-ctx.Done():
-				return Result{}, errors.New("the other step never started")
-			}
-		}
-	}
 	rec := func(name string) func(context.Context, func(string)) (Result, error) {
 		return func(context.Context, func(string)) (Result, error) { note(name); return Result{}, nil }
 	}
 	plan := []Step{
 		{ID: "first", Title: "first", Cluster: "c", Severity: Fatal, Run: rec("first")},
-		{ID: "ns", Title: "ns", Cluster: "c", Severity: Fatal, Timeout: 10 * time.Second, Run: meet("ns", a, b)},
-		{ID: "crds", Title: "crds", Cluster: "c", Severity: Fatal, Beside: true, Timeout: 10 * time.Second, Run: meet("crds", b, a)},
+		{ID: "ns", Title: "ns", Cluster: "c", Severity: Fatal, Timeout: 10 * time.Second, Run: meet(a, b, func() { note("ns") })},
+		{ID: "crds", Title: "crds", Cluster: "c", Severity: Fatal, Beside: true, Timeout: 10 * time.Second, Run: meet(b, a, func() { note("crds") })},
 		{ID: "record", Title: "record", Cluster: "c", Severity: Fatal, Run: rec("record")},
 	}
 	sum, err := Run(context.Background(), plan, nil)

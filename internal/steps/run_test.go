@@ -25,24 +25,31 @@ func statuses(sum Summary) map[string]Status {
 	return m
 }
 
+// meet is a step that closes mine once it runs (after started, if not
+// nil) and then waits for other to be closed: two meeting steps pass only
+// when they run at the same time.
+func meet(mine, other chan struct{}, started func()) func(context.Context, func(string)) (Result, error) {
+	return func(ctx context.Context, _ func(string)) (Result, error) {
+		if started != nil {
+			started()
+		}
+		close(mine)
+		select {
+		case <-other:
+			return Result{}, nil
+		case <-ctx.Done():
+			return Result{}, errors.New("the other step never started")
+		}
+	}
+}
+
 // TestLanesRunConcurrently proves (without timing) that two clusters' steps
 // run at the same time: each waits until the other has started.
 func TestLanesRunConcurrently(t *testing.T) {
 	a, b := make(chan struct{}), make(chan struct{})
-	meet := func(mine, other chan struct{}) func(context.Context, func(string)) (Result, error) {
-		return func(ctx context.Context, _ func(string)) (Result, error) {
-			close(mine)
-			select {
-			case <-other:
-				return Result{}, nil
-			case <-ctx.Done():
-				return Result{}, errors.New("the other lane never started")
-			}
-		}
-	}
 	plan := []Step{
-		{ID: "x/meet", Title: "meets", Cluster: "a", Severity: Error, Timeout: 10 * time.Second, Run: meet(a, b)},
-		{ID: "x/meet", Title: "meets", Cluster: "b", Severity: Error, Timeout: 10 * time.Second, Run: meet(b, a)},
+		{ID: "x/meet", Title: "meets", Cluster: "a", Severity: Error, Timeout: 10 * time.Second, Run: meet(a, b, nil)},
+		{ID: "x/meet", Title: "meets", Cluster: "b", Severity: Error, Timeout: 10 * time.Second, Run: meet(b, a, nil)},
 	}
 	sum, err := Run(context.Background(), plan, nil)
 	if err != nil {

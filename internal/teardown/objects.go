@@ -133,49 +133,17 @@ type webhook struct {
 
 // listWebhooks lists Istio's webhook configurations.
 func listWebhooks(ctx context.Context, s *scan) ([]webhook, error) {
+	all, err := s.c.WebhookConfigurations(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []webhook
-	muts, err := s.c.Kube.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, s.wrap("listing mutating webhook configurations", err)
-	}
-	for _, m := range muts.Items {
-		if !isIstioWebhook("MutatingWebhookConfiguration", m.ObjectMeta) {
-			continue
+	for _, w := range all {
+		if isIstioWebhook(w.Kind, w.ObjectMeta) {
+			out = append(out, webhook{kind: w.Kind, meta: w.ObjectMeta, services: w.Services})
 		}
-		w := webhook{kind: "MutatingWebhookConfiguration", meta: m.ObjectMeta}
-		for _, h := range m.Webhooks {
-			if ref := h.ClientConfig.Service; ref != nil {
-				w.services = appendUnique(w.services, ref.Namespace+"/"+ref.Name)
-			}
-		}
-		out = append(out, w)
-	}
-	vals, err := s.c.Kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, s.wrap("listing validating webhook configurations", err)
-	}
-	for _, v := range vals.Items {
-		if !isIstioWebhook("ValidatingWebhookConfiguration", v.ObjectMeta) {
-			continue
-		}
-		w := webhook{kind: "ValidatingWebhookConfiguration", meta: v.ObjectMeta}
-		for _, h := range v.Webhooks {
-			if ref := h.ClientConfig.Service; ref != nil {
-				w.services = appendUnique(w.services, ref.Namespace+"/"+ref.Name)
-			}
-		}
-		out = append(out, w)
 	}
 	return out, nil
-}
-
-func appendUnique(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
 }
 
 // webhooks classifies Istio's webhook configurations: meshwiz's when its

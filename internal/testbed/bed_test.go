@@ -103,23 +103,31 @@ func TestKubeconfigContextsListNodes(t *testing.T) {
 	}
 }
 
+// webLabels select the pods of webDeployment.
+var webLabels = map[string]string{"app": "web"}
+
+// webDeployment is Deployment "web" of replicas pods (kwok runs them: the
+// image is never pulled).
+func webDeployment(replicas int32) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: webLabels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: webLabels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "example.invalid/web:1"}}},
+			},
+		},
+	}
+}
+
 func TestDeploymentBecomesAvailable(t *testing.T) {
 	c := bed(t).Cluster("b")
 	cs := c.Clientset()
 	ctx := ctx(t, 90*time.Second)
 	ns := createNamespace(t, cs, "deploy-")
-	labels := map[string]string{"app": "web"}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: new(int32(2)),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "example.invalid/web:1"}}},
-			},
-		},
-	}
+	d := webDeployment(2)
 	// The namespace's default ServiceAccount comes from kcm a moment after
 	// the namespace; until then the ServiceAccount admission plugin rejects
 	// pods, which only delays the ReplicaSet.

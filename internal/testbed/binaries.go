@@ -23,10 +23,7 @@ const BinEnv = "MESHWIZ_TESTBED_BIN"
 // binaryNames are the five programs a bed runs.
 var binaryNames = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"}
 
-var binaries struct {
-	sync.Mutex
-	dir string
-}
+var binaries = builtOnce{env: BinEnv, script: "build.sh", check: func(dir string) (string, error) { return dir, checkBinDir(dir) }}
 
 // Binaries returns the directory that holds etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler and kwok. It is $MESHWIZ_TESTBED_BIN
@@ -34,28 +31,39 @@ var binaries struct {
 // <repo root>/hack/testbed/build.sh, which builds the binaries once into a
 // cache and prints the directory as its last stdout line. The script's
 // progress goes to os.Stderr. The result is remembered for the process.
-func Binaries() (string, error) {
-	binaries.Lock()
-	defer binaries.Unlock()
-	if binaries.dir != "" {
-		return binaries.dir, nil
+func Binaries() (string, error) { return binaries.get() }
+
+// builtOnce is a program (or directory of programs) a bed needs: the path in
+// $env if set, otherwise the result of <repo root>/hack/testbed/<script>;
+// check vets the path (and may resolve it). The result is remembered for the
+// process.
+type builtOnce struct {
+	env, script string
+	check       func(path string) (string, error)
+
+	mu   sync.Mutex
+	path string
+}
+
+func (b *builtOnce) get() (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.path != "" {
+		return b.path, nil
 	}
-	if dir := os.Getenv(BinEnv); dir != "" {
-		if err := checkBinDir(dir); err != nil {
-			return "", fmt.Errorf("testbed: $%s: %w", BinEnv, err)
+	path, source := os.Getenv(b.env), "$"+b.env
+	if path == "" {
+		var err error
+		if path, source, err = runBuildScript(b.script); err != nil {
+			return "", err
 		}
-		binaries.dir = dir
-		return dir, nil
 	}
-	dir, script, err := runBuildScript("build.sh")
+	path, err := b.check(path)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("testbed: %s: %w", source, err)
 	}
-	if err := checkBinDir(dir); err != nil {
-		return "", fmt.Errorf("testbed: %s: %w", script, err)
-	}
-	binaries.dir = dir
-	return dir, nil
+	b.path = path
+	return path, nil
 }
 
 // runBuildScript runs <repo root>/hack/testbed/<name> under a machine-wide

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,40 +29,27 @@ const istiodReadyTimeout = 3 * time.Minute
 // istiodTokenTTL is the lifetime asked for istiod's ServiceAccount token.
 const istiodTokenTTL = 48 * time.Hour
 
-var istiodBin struct {
-	sync.Mutex
-	path string
-}
+var istiodBin = builtOnce{env: IstiodBinEnv, script: "build-istiod.sh", check: checkIstiodBinary}
 
 // IstiodBinary returns the path of the real istiod (pilot-discovery) built
 // from the istio.io/istio version in meshwiz's go.mod: $MESHWIZ_ISTIOD_BIN if
 // set, otherwise the result of <repo root>/hack/testbed/build-istiod.sh (a
 // cached build; a cold one took 28 minutes on a shared 2-core machine). The result is
 // remembered for the process.
-func IstiodBinary() (string, error) {
-	istiodBin.Lock()
-	defer istiodBin.Unlock()
-	if istiodBin.path != "" {
-		return istiodBin.path, nil
-	}
-	path, source := os.Getenv(IstiodBinEnv), "$"+IstiodBinEnv
-	if path == "" {
-		var err error
-		if path, source, err = runBuildScript("build-istiod.sh"); err != nil {
-			return "", err
-		}
-	}
+func IstiodBinary() (string, error) { return istiodBin.get() }
+
+// checkIstiodBinary vets an istiod binary and resolves its path: the pids
+// file records resolved paths (see RunningPIDs).
+func checkIstiodBinary(path string) (string, error) {
 	if st, err := os.Stat(path); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-		return "", fmt.Errorf("testbed: %s: %s is not an executable pilot-discovery", source, path)
+		return "", fmt.Errorf("%s is not an executable pilot-discovery", path)
 	}
-	// The pids file records resolved paths (see RunningPIDs).
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		path = real
 	}
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	istiodBin.path = path
 	return path, nil
 }
 

@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 )
@@ -26,4 +27,17 @@ func Own(tb testing.TB, specs ...ClusterSpec) *Bed {
 		}
 	})
 	return b
+}
+
+// ClosedURL returns an https URL of a loopback port where nothing listens
+// (it listened a moment ago): a server that refuses connections.
+func ClosedURL(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "https://" + addr
 }

@@ -32,6 +32,17 @@ func (c *Cluster) restartLock() *sync.Mutex {
 	return mu.(*sync.Mutex)
 }
 
+// lockAPIServer takes the cluster's restart lock and returns its
+// kube-apiserver; unlock releases the lock (after an error too).
+func (c *Cluster) lockAPIServer() (p *process, unlock func(), err error) {
+	mu := c.restartLock()
+	mu.Lock()
+	if c.apiserver == nil {
+		return nil, mu.Unlock, c.errorf("kube-apiserver was never started")
+	}
+	return c.apiserver, mu.Unlock, nil
+}
+
 // StopAPIServer stops the cluster's kube-apiserver, and only it: SIGTERM,
 // SIGKILL after the grace period Bed.Stop uses (5 s), then it waits until
 // the process is reaped and its port refuses connections. etcd, the
@@ -42,12 +53,10 @@ func (c *Cluster) restartLock() *sync.Mutex {
 // Neither StopAPIServer nor StartAPIServer may run concurrently with
 // Bed.Stop.
 func (c *Cluster) StopAPIServer() error {
-	mu := c.restartLock()
-	mu.Lock()
-	defer mu.Unlock()
-	p := c.apiserver
-	if p == nil {
-		return c.errorf("kube-apiserver was never started")
+	p, unlock, err := c.lockAPIServer()
+	defer unlock()
+	if err != nil {
+		return err
 	}
 	if err := stopProcesses([]*process{p}); err != nil {
 		return c.errorf("stopping kube-apiserver: %w", err)
@@ -68,12 +77,10 @@ func (c *Cluster) StopAPIServer() error {
 // other, and Bed.PIDs lists its PID in place of the old one. It fails if the apiserver is still running, or when the port has
 // been taken by someone else meanwhile.
 func (c *Cluster) StartAPIServer(ctx context.Context) error {
-	mu := c.restartLock()
-	mu.Lock()
-	defer mu.Unlock()
-	p := c.apiserver
-	if p == nil {
-		return c.errorf("kube-apiserver was never started")
+	p, unlock, err := c.lockAPIServer()
+	defer unlock()
+	if err != nil {
+		return err
 	}
 	if !p.exited() {
 		return c.errorf("kube-apiserver is still running (pid %d): call StopAPIServer first", p.pid())

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 func TestQuitCancelsAndQuits(t *testing.T) {
@@ -107,7 +108,7 @@ func runWith(t *testing.T, ctx context.Context, input io.Reader) error {
 	t.Helper()
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv("NO_COLOR", "1")
-	l := kubeconfigFile(t, map[string]string{"dead": closedServer(t)}, nil)
+	l := kubeconfigFile(t, map[string]string{"dead": testbed.ClosedURL(t)}, nil)
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Options{Loader: l, Input: input, Output: io.Discard, ProbeTimeout: time.Second})

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/golden"
-
+	"github.com/meshwiz/meshwiz/internal/golden"
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/steps"
 	"github.com/meshwiz/meshwiz/internal/teardown"
@@ -27,15 +26,15 @@ func frame(m Model) string {
 
 // goldenFrame compares the normalised 80×24 frame of m with
 // testdata/TestFramesGolden/<subtest>.golden; go test -run TestFramesGolden
-// ./internal/tui/ -update rewrites the files (the flag is the golden
-// package's, which teatest uses too).
+// ./internal/tui/ -update rewrites the files (internal/golden shares the
+// flag with the golden package teatest uses).
 func goldenFrame(t *testing.T, m Model) {
 	t.Helper()
 	got := frame(m)
 	if n := strings.Count(got, "\n") + 1; n > 24 {
 		t.Errorf("the frame has %d lines, more than the terminal's 24", n)
 	}
-	golden.RequireEqual(t, got)
+	golden.CheckTest(t, []byte(got))
 }
 
 // The key frames of the wizard at 80×24, drawn from the screens' own

@@ -136,18 +136,6 @@ func kubeconfigFile(t testing.TB, servers map[string]string, ca []byte) kube.Loa
 	return kube.Loader{Kubeconfig: path}
 }
 
-// closedServer returns the URL of a loopback port where nothing listens.
-func closedServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "https://" + addr
-}
-
 // versionServer is an httptest TLS server on 127.0.0.1 answering /version
 // with gitVersion; it returns the server and its CA certificate as PEM.
 func versionServer(t *testing.T, gitVersion string) (*httptest.Server, []byte) {

@@ -17,6 +17,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/checks"
 	"github.com/meshwiz/meshwiz/internal/kube"
 	"github.com/meshwiz/meshwiz/internal/steps"
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 // checksClients returns a client per name whose server is a closed
@@ -25,7 +26,7 @@ func checksClients(t *testing.T, names ...string) map[string]*kube.Client {
 	t.Helper()
 	out := map[string]*kube.Client{}
 	for _, n := range names {
-		cl, err := kube.NewClientForConfig(n, &rest.Config{Host: closedServer(t)})
+		cl, err := kube.NewClientForConfig(n, &rest.Config{Host: testbed.ClosedURL(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 func TestContextsRowsAppearBeforeProbesFinish(t *testing.T) {
@@ -333,7 +334,7 @@ func TestTruncateMiddle(t *testing.T) {
 // reads a kubeconfig file and the probe Cmd reaches a closed loopback port.
 func TestContextsCmdsLoadAndProbe(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
-	l := kubeconfigFile(t, map[string]string{"dead": closedServer(t)}, nil)
+	l := kubeconfigFile(t, map[string]string{"dead": testbed.ClosedURL(t)}, nil)
 	m := New(Options{Loader: l, ProbeTimeout: 5 * time.Second})
 	t.Cleanup(m.cancel)
 

@@ -11,6 +11,8 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 // TestSmokeContextsScreen runs the wizard in a real tea.Program on a
@@ -20,7 +22,7 @@ import (
 func TestSmokeContextsScreen(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	live, ca := versionServer(t, "v1.34.4")
-	l := kubeconfigFile(t, map[string]string{"dead": closedServer(t), "live": live.URL}, ca)
+	l := kubeconfigFile(t, map[string]string{"dead": testbed.ClosedURL(t), "live": live.URL}, ca)
 
 	tm := teatest.NewTestModel(t, New(Options{Loader: l, ProbeTimeout: 5 * time.Second}),
 		teatest.WithInitialTermSize(80, 24),

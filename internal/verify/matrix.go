@@ -93,27 +93,7 @@ type Matrix struct {
 
 // Lines renders the matrix for the text report (rows: where the proxy runs).
 func (m *Matrix) Lines() []string {
-	w := len("proxies in ↓")
-	for i := range m.Clusters {
-		w = max(w, len(m.Clusters[i]))
-		for _, c := range m.Cells[i] {
-			w = max(w, len(c))
-		}
-	}
-	pad := func(s string) string { return s + strings.Repeat(" ", max(0, w-len([]rune(s)))) }
-	head := pad("proxies in ↓")
-	for _, n := range m.Clusters {
-		head += "  " + pad(n)
-	}
-	lines := []string{strings.TrimRight(head, " ")}
-	for i, n := range m.Clusters {
-		row := pad(n)
-		for _, c := range m.Cells[i] {
-			row += "  " + pad(c)
-		}
-		lines = append(lines, strings.TrimRight(row, " "))
-	}
-	return lines
+	return steps.Grid("proxies in ↓", 0, m.Clusters, m.Cells)
 }
 
 // Healthy reports whether every cell is local, direct or through a gateway.
