@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,16 +101,11 @@ func TestExitCodesThroughTheBinary(t *testing.T) {
 // whose server is a loopback port where nothing listens.
 func downKubeconfig(t *testing.T, kubeconfig string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	server := testbed.ClosedURL(t)
 	return kubeconfigWith(t, kubeconfig, func(cfg *clientcmdapi.Config) {
 		east := cfg.Contexts["east"]
 		cl := *cfg.Clusters[east.Cluster]
-		cl.Server = "https://" + addr
+		cl.Server = server
 		cfg.Clusters["down"] = &cl
 		cfg.Contexts["down"] = &clientcmdapi.Context{Cluster: "down", AuthInfo: east.AuthInfo}
 	})
