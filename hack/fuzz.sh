@@ -7,7 +7,7 @@
 # Each package is built once, fuzz-instrumented and without DWARF (-w), and
 # all its targets run from that binary: linking the kube and teardown test
 # binaries (Helm, client-go) is most of the cost. No test bed, no -race.
-# hack/testrun runs it as its last job, once every package has a lane.
+# hack/testrun runs it as its last job, once every -race package has a lane.
 # Usage: FUZZBIN=dir hack/fuzz.sh (dir for the fuzz binaries and logs).
 set -uo pipefail
 cd "$(dirname "$0")/.."

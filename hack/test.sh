@@ -94,7 +94,8 @@ mkdir "$bindir/tests" "$bindir/fuzz"
 # traces keep their file:line, debuggers lose variables): linking is a large
 # part of the suite's CPU (Helm, client-go). Every run runs every test: the
 # integration tests depend on processes go test's result cache cannot see.
-# The fuzz block (hack/fuzz.sh) is the last job.
+# The fuzz block (hack/fuzz.sh) is the last job, started once every -race
+# package has a lane (beside the last Helm-install packages).
 echo "== go test: ${#plain_pkgs[@]} packages without -race (${plain_pkgs[*]#"$module"/}), ${#race_pkgs[@]} with -race, then the fuzz block" >&2
 FUZZBIN="$bindir/fuzz" "$bindir/testrun" -bin "$bindir/tests" -plain "${plain_pkgs[*]}" -race "${race_pkgs[*]}" \
 	-then hack/fuzz.sh -- "$@"

@@ -87,9 +87,10 @@ func listJobs(bin string, plain, race []string) ([]*job, error) {
 	return jobs, nil
 }
 
-// buildOrder interleaves the lists in the order the lanes reach them: two
-// plain binaries for each race binary (two lanes take plain packages first,
-// one lane takes race packages).
+// buildOrder is the order the lanes reach the binaries: the two first
+// plain ones (the general lanes start with them and keep them for minutes),
+// then two race binaries for each further plain one (the race lane goes
+// through its packages in seconds to a minute or two each).
 func buildOrder(jobs []*job) []*job {
 	var plain, race, out []*job
 	for _, j := range jobs {
@@ -99,13 +100,15 @@ func buildOrder(jobs []*job) []*job {
 			plain = append(plain, j)
 		}
 	}
+	take := func(list *[]*job, n int) {
+		for ; n > 0 && len(*list) > 0; n-- {
+			out, *list = append(out, (*list)[0]), (*list)[1:]
+		}
+	}
+	take(&plain, 2)
 	for len(plain) > 0 || len(race) > 0 {
-		for k := 0; k < 2 && len(plain) > 0; k++ {
-			out, plain = append(out, plain[0]), plain[1:]
-		}
-		if len(race) > 0 {
-			out, race = append(out, race[0]), race[1:]
-		}
+		take(&race, 2)
+		take(&plain, 1)
 	}
 	return out
 }
@@ -144,32 +147,37 @@ func (r *run) build() {
 	wg.Wait()
 }
 
-// claim gives lane the next job it may run: lanes below r.lanes take plain
+// claim gives lane the next job it may run: lanes up to r.lanes take plain
 // packages first, then race ones; the last lane takes race packages only.
-// The -then job comes once every race package is claimed.
+// The -then job (the fuzz block) is next once every race package is
+// claimed: it runs beside the last plain packages, not after them.
 func (r *run) claim(lane int) *job {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
 		return nil
 	}
-	raceOnly := lane > r.lanes
-	for _, pass := range []bool{false, true} {
-		if raceOnly && !pass {
-			continue
-		}
+	next := func(race bool) *job {
 		for _, j := range r.jobs {
-			if j.race == pass && !r.claimed[j] {
-				r.claimed[j] = true
+			if j.race == race && !r.claimed[j] {
 				return j
 			}
 		}
+		return nil
 	}
-	if r.thenJob != nil && !r.claimed[r.thenJob] {
-		r.claimed[r.thenJob] = true
-		return r.thenJob
+	j := next(true)
+	if lane <= r.lanes {
+		if p := next(false); p != nil {
+			j = p
+		}
 	}
-	return nil
+	if j == nil && r.thenJob != nil && !r.claimed[r.thenJob] {
+		j = r.thenJob
+	}
+	if j != nil {
+		r.claimed[j] = true
+	}
+	return j
 }
 
 // run starts the builder and the lanes and returns the failed packages.

@@ -46,21 +46,22 @@ func names(jobs []*job) string {
 }
 
 func TestBuildOrderFollowsTheLanes(t *testing.T) {
-	got := names(buildOrder(jobsOf("p1 p2 p3 p4 p5", "r1 r2")))
-	if want := "p1 p2 r1 p3 p4 r2 p5"; got != want {
+	got := names(buildOrder(jobsOf("p1 p2 p3 p4 p5", "r1 r2 r3")))
+	if want := "p1 p2 r1 r2 p3 r3 p4 p5"; got != want {
 		t.Errorf("build order %q, want %q", got, want)
 	}
 }
 
 // TestClaimOrder: the general lanes take plain packages first and race ones
-// after them, the race lane only race ones, and the -then job comes last.
+// after them, the race lane only race ones, and the -then job comes once the
+// race packages are claimed, while plain ones may still wait.
 func TestClaimOrder(t *testing.T) {
-	r := newRun(jobsOf("p1 p2 p3", "r1 r2"), "fuzz", nil, 2)
+	r := newRun(jobsOf("p1 p2 p3 p4", "r1 r2 r3"), "fuzz", nil, 2)
 	var got []*job
-	for _, lane := range []int{3, 1, 2, 1, 3, 2, 1, 3} {
+	for _, lane := range []int{3, 1, 2, 3, 1, 3, 3, 2, 1, 2} {
 		got = append(got, r.claim(lane))
 	}
-	if want := "r1 p1 p2 p3 r2 then: fuzz - -"; names(got) != want {
+	if want := "r1 p1 p2 r2 p3 r3 then: fuzz p4 - -"; names(got) != want {
 		t.Errorf("claims %q, want %q", names(got), want)
 	}
 	r = newRun(jobsOf("p1", ""), "", nil, 2)
