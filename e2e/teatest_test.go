@@ -17,6 +17,7 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/kube"
+	"github.com/meshwiz/meshwiz/internal/testbed"
 	"github.com/meshwiz/meshwiz/internal/tui"
 )
 
@@ -26,7 +27,7 @@ import (
 // accepted up front (tui.Options), and the CA uses 2048-bit keys to save
 // time.
 func TestWizardFlowTeatest(t *testing.T) {
-	b := bed(t)
+	b := testbed.MustShared(t)
 	dir := t.TempDir()
 	t.Setenv("HOME", t.TempDir())
 	m := tui.New(tui.Options{Loader: kube.Loader{Kubeconfig: b.Kubeconfig}, Dir: dir, CADir: filepath.Join(dir, "ca"),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/meshwiz/meshwiz/internal/install"
 	"github.com/meshwiz/meshwiz/internal/mesh"
+	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
 // TestWizardSetupAndTeardownInTerminal is the operator's path: `meshwiz`
@@ -20,8 +21,8 @@ import (
 // for the mesh; then the wizard's teardown removes it and the clusters are
 // checked again.
 func TestWizardSetupAndTeardownInTerminal(t *testing.T) {
-	b := bed(t)
-	bin := meshwizBinary(t)
+	b := testbed.MustShared(t)
+	bin := testbed.MustMeshwizBinary(t)
 	dir := t.TempDir()
 	env := []string{"KUBECONFIG=" + b.Kubeconfig}
 

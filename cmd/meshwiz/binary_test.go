@@ -23,18 +23,6 @@ import (
 	"github.com/meshwiz/meshwiz/internal/testbed"
 )
 
-// meshwizBinary is the real binary (testbed.MeshwizBinary: $MESHWIZ_BIN,
-// built once by hack/test.sh, or built here without -race, as this package
-// runs).
-func meshwizBinary(t *testing.T) string {
-	t.Helper()
-	p, err := testbed.MeshwizBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // execResult is one run of the real binary.
 type execResult struct {
 	code        int
@@ -45,7 +33,7 @@ type execResult struct {
 // nowhere, so nothing reads the developer's files).
 func runBinary(t *testing.T, args ...string) execResult {
 	t.Helper()
-	cmd := exec.Command(meshwizBinary(t), args...)
+	cmd := exec.Command(testbed.MustMeshwizBinary(t), args...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "KUBECONFIG=/nonexistent", "NO_COLOR=1")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -128,7 +116,7 @@ func TestSIGINTExits130ThroughTheBinary(t *testing.T) {
 		{"teardown", "--dry-run", "--context", "sso"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
-			cmd := exec.Command(meshwizBinary(t), append(args, "--kubeconfig", kc)...)
+			cmd := exec.Command(testbed.MustMeshwizBinary(t), append(args, "--kubeconfig", kc)...)
 			cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "KUBECONFIG=/nonexistent")
 			var out, errOut bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &errOut

@@ -43,14 +43,7 @@ func sharedBed(t *testing.T) *testbed.Bed {
 
 // bedWithLone returns the whole bed TestMain started: east, west and lone,
 // all three in its kubeconfig.
-func bedWithLone(t *testing.T) *testbed.Bed {
-	t.Helper()
-	b := testbed.Shared()
-	if b == nil {
-		t.Fatal("testbed.Shared() is nil although TestMain uses testbed.Main")
-	}
-	return b
-}
+func bedWithLone(t *testing.T) *testbed.Bed { return testbed.MustShared(t) }
 
 // eastWest is the shared bed seen through its east and west clusters only,
 // made once: its kubeconfig, beside the bed's, lacks lone's context.

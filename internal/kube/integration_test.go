@@ -39,16 +39,6 @@ func TestMain(m *testing.M) {
 	}})
 }
 
-// sharedBed returns the bed TestMain started.
-func sharedBed(t *testing.T) *testbed.Bed {
-	t.Helper()
-	b := testbed.Shared()
-	if b == nil {
-		t.Fatal("testbed.Shared() is nil although TestMain uses testbed.Main")
-	}
-	return b
-}
-
 // within returns a context bounded by d and cancelled at the end of the test.
 func within(t *testing.T, d time.Duration) context.Context {
 	c, cancel := context.WithTimeout(t.Context(), d)
@@ -94,7 +84,7 @@ func checkSameCluster(t *testing.T, c *Client, bc *testbed.Cluster) {
 }
 
 func TestClientFromKubeconfigFileReachesItsCluster(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	l := Loader{Kubeconfig: b.Kubeconfig}
 	for _, bc := range b.Clusters {
 		checkSameCluster(t, mustClient(t, l, bc.Context), bc)
@@ -105,7 +95,7 @@ func TestClientFromKubeconfigFileReachesItsCluster(t *testing.T) {
 // at a loopback port nobody listens on) and sets its own current context:
 // the bed's file comes first, so its definitions must win.
 func TestClientFromMergedKUBECONFIGReachesItsCluster(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	decoy := clientcmdapi.NewConfig()
 	decoy.Clusters["decoy"] = &clientcmdapi.Cluster{Server: "https://127.0.0.1:9"}
 	decoy.AuthInfos["decoy"] = &clientcmdapi.AuthInfo{Token: "not-a-token"}
@@ -148,7 +138,7 @@ func TestClientFromMergedKUBECONFIGReachesItsCluster(t *testing.T) {
 }
 
 func TestProbeReportsServerVersion(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	l := Loader{Kubeconfig: b.Kubeconfig}
 	alpha := b.Cluster("alpha")
 	probes := map[string]string{alpha.RestrictedContext: alpha.Server} // context → server
@@ -174,7 +164,7 @@ func TestProbeReportsServerVersion(t *testing.T) {
 }
 
 func TestRestrictedContextIsClassifiedForbidden(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	alpha := b.Cluster("alpha")
 	c := mustClient(t, Loader{Kubeconfig: b.Kubeconfig}, alpha.RestrictedContext)
 	if c.Server != alpha.Server {
@@ -206,7 +196,7 @@ func TestRestrictedContextIsClassifiedForbidden(t *testing.T) {
 // Helm's storage for istio-system on a fresh cluster is empty, and listing
 // it goes through the bundle's own transport (so Requests sees it).
 func TestHelmListOnFreshClusterIsEmpty(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	l := Loader{Kubeconfig: b.Kubeconfig}
 	for _, bc := range b.Clusters {
 		c := mustClient(t, l, bc.Context)
@@ -257,7 +247,7 @@ func helmSecrets(t *testing.T, cs kubernetes.Interface, namespace, name string) 
 // the release and its ConfigMap must land there (seen through the bed's own
 // admin clientset) and nowhere else.
 func TestHelmInstallAndUninstallInItsCluster(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	beta, alpha := b.Cluster("beta"), b.Cluster("alpha")
 	admin := beta.Clientset()
 	ctx := within(t, 2*time.Minute)
@@ -330,7 +320,7 @@ func TestHelmInstallAndUninstallInItsCluster(t *testing.T) {
 }
 
 func TestRequestsCountsEachBundlesRequests(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	l := Loader{Kubeconfig: b.Kubeconfig}
 	a, other := mustClient(t, l, "alpha"), mustClient(t, l, "beta")
 	if a.Requests() != 0 {
@@ -362,7 +352,7 @@ func TestRequestsCountsEachBundlesRequests(t *testing.T) {
 }
 
 func TestUnknownContextNamesTheAvailableOnes(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	_, err := Loader{Kubeconfig: b.Kubeconfig}.NewClient("nope")
 	if err == nil {
 		t.Fatal("NewClient(nope) succeeded")

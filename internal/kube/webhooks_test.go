@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshwiz/meshwiz/internal/testbed"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -13,7 +14,7 @@ import (
 // Services their webhooks call once each, in order; a webhook that calls a
 // URL counts as no call. (The webhooks have no rules: they are never called.)
 func TestWebhookConfigurations(t *testing.T) {
-	b := sharedBed(t)
+	b := testbed.MustShared(t)
 	beta := b.Cluster("beta")
 	c := mustClient(t, Loader{Kubeconfig: b.Kubeconfig}, beta.Context)
 	ctx := within(t, 30*time.Second)

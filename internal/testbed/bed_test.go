@@ -37,7 +37,7 @@ func kubeconfigClient(t *testing.T, kubeconfig, context string) kubernetes.Inter
 }
 
 func TestThreeClustersStartTogether(t *testing.T) {
-	b := bed(t)
+	b := testbed.MustShared(t)
 	if len(b.Clusters) != 3 {
 		t.Fatalf("%d clusters, want 3", len(b.Clusters))
 	}
@@ -77,7 +77,7 @@ func TestThreeClustersStartTogether(t *testing.T) {
 }
 
 func TestKubeconfigContextsListNodes(t *testing.T) {
-	b := bed(t)
+	b := testbed.MustShared(t)
 	for _, c := range b.Clusters {
 		cs := kubeconfigClient(t, b.Kubeconfig, c.Context)
 		nodes, err := cs.CoreV1().Nodes().List(ctx(t, 10*time.Second), metav1.ListOptions{})
@@ -123,7 +123,7 @@ func webDeployment(replicas int32) *appsv1.Deployment {
 }
 
 func TestDeploymentBecomesAvailable(t *testing.T) {
-	c := bed(t).Cluster("b")
+	c := testbed.MustShared(t).Cluster("b")
 	cs := c.Clientset()
 	ctx := ctx(t, 90*time.Second)
 	ns := createNamespace(t, cs, "deploy-")
@@ -157,7 +157,7 @@ func TestDeploymentBecomesAvailable(t *testing.T) {
 }
 
 func TestOverlappingServiceCIDRs(t *testing.T) {
-	b := bed(t)
+	b := testbed.MustShared(t)
 	a, c := b.Cluster("a"), b.Cluster("c")
 	if a.ServiceCIDR != c.ServiceCIDR {
 		t.Fatalf("a %s and c %s should share the service CIDR", a.ServiceCIDR, c.ServiceCIDR)
@@ -189,7 +189,7 @@ func TestOverlappingServiceCIDRs(t *testing.T) {
 }
 
 func TestRestrictedUserIsForbidden(t *testing.T) {
-	b := bed(t)
+	b := testbed.MustShared(t)
 	a := b.Cluster("a")
 	if a.RestrictedContext != "a-restricted" {
 		t.Fatalf("RestrictedContext %q", a.RestrictedContext)
@@ -211,7 +211,7 @@ func TestRestrictedUserIsForbidden(t *testing.T) {
 }
 
 func TestLoadBalancerGetsLoopbackIP(t *testing.T) {
-	b := bed(t)
+	b := testbed.MustShared(t)
 	for _, cl := range []*testbed.Cluster{b.Cluster("a"), b.Cluster("c")} {
 		cs := cl.Clientset()
 		ctx := ctx(t, 30*time.Second)

@@ -65,7 +65,7 @@ func TestSeparateBed(t *testing.T) {
 		if servesGroupVersion(t, x, gv) {
 			t.Errorf("cluster x serves %s although --runtime-config switched it off", gv)
 		}
-		if !servesGroupVersion(t, bed(t).Cluster("a"), gv) {
+		if !servesGroupVersion(t, testbed.MustShared(t).Cluster("a"), gv) {
 			t.Errorf("cluster a does not serve %s", gv)
 		}
 	})

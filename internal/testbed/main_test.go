@@ -20,16 +20,6 @@ func TestMain(m *testing.M) {
 	testbed.Main(m, testbed.Options{Clusters: sharedSpecs})
 }
 
-// bed returns the shared bed; Main guarantees it is running.
-func bed(t *testing.T) *testbed.Bed {
-	t.Helper()
-	b := testbed.Shared()
-	if b == nil {
-		t.Fatal("testbed.Shared() is nil although TestMain uses testbed.Main")
-	}
-	return b
-}
-
 // ctx returns a context bounded by d and cancelled at the end of the test.
 func ctx(t *testing.T, d time.Duration) context.Context {
 	c, cancel := context.WithTimeout(t.Context(), d)

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"testing"
 )
 
 // MeshwizBinaryEnv names the environment variable that points the tests at
@@ -43,4 +44,14 @@ func MeshwizBinary() (string, error) {
 		}
 	})
 	return meshwizBin.path, meshwizBin.err
+}
+
+// MustMeshwizBinary is MeshwizBinary for a test: a failure fails tb.
+func MustMeshwizBinary(tb testing.TB) string {
+	tb.Helper()
+	p, err := MeshwizBinary()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }

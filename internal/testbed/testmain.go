@@ -26,6 +26,17 @@ var shared atomic.Pointer[Bed]
 // Main is not used.
 func Shared() *Bed { return shared.Load() }
 
+// MustShared returns the bed Main started, and fails tb when there is none
+// (the package's TestMain does not call Main).
+func MustShared(tb testing.TB) *Bed {
+	tb.Helper()
+	b := Shared()
+	if b == nil {
+		tb.Fatal("testbed.Shared() is nil although TestMain uses testbed.Main")
+	}
+	return b
+}
+
 // Main is for TestMain: it finds the binaries (building them if needed),
 // starts the bed described by opts, exposes it through Shared, runs the
 // tests, stops the bed and exits with the tests' code. It never skips: if
