@@ -14,7 +14,8 @@ import (
 
 // job is one package's test binary (or the -then command).
 type job struct {
-	pkg   string // import path, or "then" for the last command
+	pkg   string // import path, or "then: <command>"
+	shell string // the -then command (bash -c); empty for a package
 	race  bool
 	dir   string // the package's source directory: the binary runs there
 	bin   string // where the builder puts the test binary
@@ -31,7 +32,6 @@ type job struct {
 type run struct {
 	jobs      []*job
 	thenJob   *job // nil without -then
-	then      string
 	testFlags []string
 	lanes     int
 	t0        time.Time
@@ -45,10 +45,10 @@ type run struct {
 }
 
 func newRun(jobs []*job, then string, testFlags []string, lanes int) *run {
-	r := &run{jobs: jobs, then: then, testFlags: testFlags, lanes: lanes, t0: time.Now(),
+	r := &run{jobs: jobs, testFlags: testFlags, lanes: lanes, t0: time.Now(),
 		claimed: map[*job]bool{}, procs: map[*exec.Cmd]bool{}}
 	if then != "" {
-		r.thenJob = &job{pkg: "then: " + then}
+		r.thenJob = &job{pkg: "then: " + then, shell: then}
 	}
 	return r
 }
@@ -200,8 +200,8 @@ func (r *run) run() []string {
 
 func (r *run) runJob(j *job) {
 	var cmd *exec.Cmd
-	if j == r.thenJob {
-		cmd = exec.Command("bash", "-c", r.then)
+	if j.shell != "" {
+		cmd = exec.Command("bash", "-c", j.shell)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr // the fuzz block prints as it goes
 	} else {
 		<-j.built
@@ -256,7 +256,7 @@ func (r *run) report(j *job, out []byte, err error, took string) {
 		fmt.Printf("FAIL\t%s\t%s (%v)\n", j.pkg, took, err)
 		return
 	}
-	if j != r.thenJob {
+	if j.shell == "" {
 		fmt.Printf("ok  \t%s\t%s\n", j.pkg, took)
 	}
 }

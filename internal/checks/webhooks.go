@@ -38,38 +38,41 @@ func (f *Facts) IstioWebhooks(ctx context.Context) ([]Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Webhook
+	var istio []kube.WebhookConfiguration
 	for _, w := range all {
 		if isIstioWebhook(w.ObjectMeta) {
-			out = append(out, Webhook{Kind: w.Kind, Name: w.Name, Services: w.Services})
+			istio = append(istio, w)
 		}
 	}
-	if len(out) == 0 {
-		return out, nil
-	}
-	existing, err := f.serviceNames(ctx, out)
+	existing, err := f.serviceNames(ctx, istio)
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		for _, s := range out[i].Services {
-			ns, name, _ := strings.Cut(s, "/")
-			if !existing[ns][name] {
-				out[i].Missing = append(out[i].Missing, s)
+	var out []Webhook
+	for _, w := range istio {
+		hook := Webhook{Kind: w.Kind, Name: w.Name}
+		for _, s := range w.Services {
+			hook.Services = append(hook.Services, s.String())
+			if !existing[s.Namespace][s.Name] {
+				hook.Missing = append(hook.Missing, s.String())
 			}
 		}
+		out = append(out, hook)
 	}
 	return out, nil
 }
 
 // serviceNames lists the Services of every namespace the webhooks refer to
 // (one list per namespace, not one get per webhook).
-func (f *Facts) serviceNames(ctx context.Context, hooks []Webhook) (map[string]map[string]bool, error) {
+func (f *Facts) serviceNames(ctx context.Context, hooks []kube.WebhookConfiguration) (map[string]map[string]bool, error) {
+	if len(hooks) == 0 {
+		return nil, nil
+	}
 	return f.istioSvcs.get(func() (map[string]map[string]bool, error) {
 		out := map[string]map[string]bool{}
 		for _, w := range hooks {
 			for _, s := range w.Services {
-				ns, _, _ := strings.Cut(s, "/")
+				ns := s.Namespace
 				if out[ns] != nil {
 					continue
 				}

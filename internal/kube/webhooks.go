@@ -6,6 +6,7 @@ import (
 
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // The two kinds of admission webhook configuration.
@@ -19,9 +20,9 @@ const (
 type WebhookConfiguration struct {
 	Kind string // KindMutatingWebhooks or KindValidatingWebhooks
 	metav1.ObjectMeta
-	// Services are the Services (namespace/name) its webhooks call, once
-	// each and in order; a webhook that calls a URL adds none.
-	Services []string
+	// Services are the Services its webhooks call, once each and in order;
+	// a webhook that calls a URL adds none.
+	Services []types.NamespacedName
 	// Calls counts its webhooks that call a Service.
 	Calls int
 }
@@ -66,7 +67,7 @@ func webhookConfiguration(kind string, meta metav1.ObjectMeta, refs []*admission
 			continue
 		}
 		w.Calls++
-		if s := ref.Namespace + "/" + ref.Name; !slices.Contains(w.Services, s) {
+		if s := (types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}); !slices.Contains(w.Services, s) {
 			w.Services = append(w.Services, s)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/meshwiz/meshwiz/internal/testbed"
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // WebhookConfigurations reads both kinds from a real API server, with the
@@ -53,8 +54,8 @@ func TestWebhookConfigurations(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]WebhookConfiguration{
-		"webhooks-test-injector":  {Kind: KindMutatingWebhooks, Services: []string{"istio-system/istiod", "other/injector"}, Calls: 3},
-		"webhooks-test-validator": {Kind: KindValidatingWebhooks, Services: []string{"istio-system/istiod-canary"}, Calls: 1},
+		"webhooks-test-injector":  {Kind: KindMutatingWebhooks, Services: []types.NamespacedName{{Namespace: "istio-system", Name: "istiod"}, {Namespace: "other", Name: "injector"}}, Calls: 3},
+		"webhooks-test-validator": {Kind: KindValidatingWebhooks, Services: []types.NamespacedName{{Namespace: "istio-system", Name: "istiod-canary"}}, Calls: 1},
 	}
 	for _, w := range all {
 		exp, ok := want[w.Name]

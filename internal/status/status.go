@@ -216,8 +216,7 @@ func webhooks(ctx context.Context, c *kube.Client, _ *cluster) (steps.Result, er
 		}
 		calls += w.Calls
 		for _, svc := range w.Services {
-			ns, name, _ := strings.Cut(svc, "/")
-			refs = append(refs, ref{w.Kind + " " + w.Name, ns, name})
+			refs = append(refs, ref{w.Kind + " " + w.Name, svc.Namespace, svc.Name})
 		}
 	}
 	var stale []string

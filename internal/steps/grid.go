@@ -8,21 +8,22 @@ import (
 // Grid renders a square table of clusters for a text report: names head
 // the columns and the rows, corner stands above the row names, and cells[i][j]
 // is row i's entry in column j. Every column is as wide as the widest entry
-// in bytes (at least minWidth), columns two spaces apart, lines without
+// in runes (at least minWidth), columns two spaces apart, lines without
 // trailing spaces.
 func Grid(corner string, minWidth int, names []string, cells [][]string) []string {
-	w := max(minWidth, len(corner))
+	width := utf8.RuneCountInString
+	w := max(minWidth, width(corner))
 	for i, n := range names {
-		w = max(w, len(n))
+		w = max(w, width(n))
 		for _, c := range cells[i] {
-			w = max(w, len(c))
+			w = max(w, width(c))
 		}
 	}
 	line := func(first string, rest []string) string {
 		var b strings.Builder
-		b.WriteString(first + strings.Repeat(" ", max(0, w-utf8.RuneCountInString(first))))
+		b.WriteString(first + strings.Repeat(" ", max(0, w-width(first))))
 		for _, s := range rest {
-			b.WriteString("  " + s + strings.Repeat(" ", max(0, w-utf8.RuneCountInString(s))))
+			b.WriteString("  " + s + strings.Repeat(" ", max(0, w-width(s))))
 		}
 		return strings.TrimRight(b.String(), " ")
 	}
