@@ -6,10 +6,23 @@ import (
 	"strings"
 )
 
-// kcmControllers runs every default controller except those that talk to a
-// cloud or to node routes; service-lb-controller is replaced by the bed's
-// fake load-balancer assigner (lb.go).
-const kcmControllers = "*,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller"
+// kcmControllers are the controllers a bed cluster runs: what turns an
+// install into ready objects and a teardown into nothing left behind -
+// Deployments into ReplicaSets into (kwok) pods, Services and the manual
+// Endpoints of a remote's istiod into EndpointSlices, ServiceAccounts with
+// their token Secrets, kube-root-ca.crt, aggregated ClusterRoles, the
+// ServiceCIDR's status, and namespace deletion with the garbage collection
+// behind it. The rest of the defaults (autoscaling, disruption budgets, jobs,
+// volumes, quotas, node lifecycle, certificate signing...) act on nothing the
+// bed has but cost every cluster CPU while it idles (~10% of an idle
+// cluster's); service-lb-controller is replaced by the bed's fake
+// load-balancer assigner (lb.go). A cluster that needs another list sets
+// --controllers in ClusterSpec.ControllerManagerFlags.
+const kcmControllers = "namespace-controller,garbage-collector-controller," +
+	"deployment-controller,replicaset-controller,pod-garbage-collector-controller," +
+	"endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller," +
+	"serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller," +
+	"clusterrole-aggregation-controller,service-cidr-controller"
 
 // startComponents writes the component kubeconfigs and starts
 // kube-controller-manager, kube-scheduler and kwok for c. None of them opens
