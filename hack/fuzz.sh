@@ -8,7 +8,8 @@
 # all its targets run from that binary: linking the kube and teardown test
 # binaries (Helm, client-go) is most of the cost. No test bed, no -race.
 # hack/testrun runs it as its last job, once every -race package has a lane.
-# Usage: FUZZBIN=dir hack/fuzz.sh (dir for the fuzz binaries and logs).
+# Usage: FUZZBIN=dir hack/fuzz.sh (dir for the fuzz binaries and logs; a
+# binary already there is reused when its build ID is current).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +19,14 @@ fuzzbin="${FUZZBIN:?FUZZBIN: a directory for the fuzz binaries}"
 fuzzcache="$(go env GOCACHE)/fuzz"
 inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
 for dir in $(grep -rlE --include='*_test.go' '^func Fuzz' cmd internal e2e | xargs -n1 dirname | sort -u); do
-	go test -c -fuzz . -ldflags=-w -o "$fuzzbin/fuzz.test" "./$dir" || exit 1
+	bin="$fuzzbin/$(echo "$dir" | tr / _).test" # one per package: kept, relinked only when stale
+	go test -c -fuzz . -ldflags=-w -o "$bin" "./$dir" || exit 1
 	pkg=$(go list "./$dir") || exit 1
 	for target in $(grep -hoE '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort); do
 		echo "-- $target ($dir)" >&2
 		corpus="$dir/testdata/fuzz/$target"
 		before=$(inputs "$corpus")
-		if ! (cd "$dir" && "$fuzzbin/fuzz.test" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" \
+		if ! (cd "$dir" && "$bin" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" \
 			-test.fuzzcachedir "$fuzzcache/$pkg" </dev/null) 2>&1 | tee "$fuzzbin/log"; then
 			# Go 1.26's coordinator can report its own -fuzztime deadline as
 			# a failure ("context deadline exceeded", no input written) when
