@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/restmapper"
 
@@ -128,7 +129,7 @@ func isIstioWebhook(kind string, m metav1.ObjectMeta) bool {
 type webhook struct {
 	kind     string
 	meta     metav1.ObjectMeta
-	services []string // namespace/name
+	services []types.NamespacedName
 }
 
 // listWebhooks lists Istio's webhook configurations.
@@ -172,38 +173,29 @@ func (s *scan) classifyWebhook(ctx context.Context, w webhook) (Object, error) {
 	}
 	o := Object{Category: CatWebhook, Kind: w.kind, APIVersion: "admissionregistration.k8s.io/v1", Name: w.meta.Name, gvr: gvr}
 	var parts, missing []string
+	inIstioNS := true // every gone Service was in istio-system
 	for _, svc := range w.services {
-		ns, name, _ := strings.Cut(svc, "/")
-		_, err := s.c.Kube.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+		_, err := s.c.Kube.CoreV1().Services(svc.Namespace).Get(ctx, svc.Name, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
-			missing = append(missing, svc)
-			parts = append(parts, svc+" (gone)")
+			missing = append(missing, svc.String())
+			parts = append(parts, svc.String()+" (gone)")
+			inIstioNS = inIstioNS && svc.Namespace == install.Namespace
 		case err != nil:
-			return o, s.wrap("reading Service "+svc, err)
+			return o, s.wrap("reading Service "+svc.String(), err)
 		default:
-			parts = append(parts, svc)
+			parts = append(parts, svc.String())
 		}
 	}
 	if len(parts) > 0 {
 		o.Detail = "calls " + strings.Join(parts, ", ")
 	}
 	s.own.set(&o, w.meta.Labels, w.meta.Annotations)
-	if o.Action == Keep && o.Reason == ReasonNotOurs && s.own.hasIstio() && len(missing) > 0 && len(missing) == len(w.services) &&
-		allIn(missing, install.Namespace) {
+	if o.Action == Keep && o.Reason == ReasonNotOurs && s.own.hasIstio() && len(missing) > 0 && len(missing) == len(w.services) && inIstioNS {
 		o.Action = Remove
 		o.Reason = "a leftover: its Service " + strings.Join(missing, ", ") + " is gone and meshwiz installed Istio here"
 	}
 	return o, nil
-}
-
-func allIn(svcs []string, ns string) bool {
-	for _, s := range svcs {
-		if !strings.HasPrefix(s, ns+"/") {
-			return false
-		}
-	}
-	return true
 }
 
 // runtime finds what istiod writes itself: the istio-ca-root-cert
