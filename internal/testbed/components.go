@@ -8,17 +8,19 @@ import (
 
 // kcmControllers are the controllers a bed cluster runs: what turns an
 // install into ready objects and a teardown into nothing left behind -
-// Deployments into ReplicaSets into (kwok) pods, Services and the manual
-// Endpoints of a remote's istiod into EndpointSlices, ServiceAccounts with
-// their token Secrets, kube-root-ca.crt, aggregated ClusterRoles, the
-// ServiceCIDR's status, and namespace deletion with the garbage collection
-// behind it. The rest of the defaults (autoscaling, disruption budgets, jobs,
-// volumes, quotas, node lifecycle, certificate signing...) act on nothing the
-// bed has but cost every cluster CPU while it idles (~10% of an idle
-// cluster's); service-lb-controller is replaced by the bed's fake
-// load-balancer assigner (lb.go). A cluster that needs another list sets
-// --controllers in ClusterSpec.ControllerManagerFlags.
-const kcmControllers = "namespace-controller,garbage-collector-controller," +
+// nodes that lose their not-ready taint once kwok reports them Ready (the
+// node lifecycle controller), Deployments into ReplicaSets into (kwok) pods,
+// Services and the manual Endpoints of a remote's istiod into
+// EndpointSlices, ServiceAccounts with their token Secrets,
+// kube-root-ca.crt, aggregated ClusterRoles, the ServiceCIDR's status, and
+// namespace deletion with the garbage collection behind it. The other
+// defaults (autoscaling, disruption budgets, jobs, volumes, quotas,
+// certificate signing, node TTLs...) act on nothing the bed has but cost
+// every cluster CPU while it idles (~10% of an idle cluster's);
+// service-lb-controller is replaced by the bed's fake load-balancer assigner
+// (lb.go). A cluster that needs another list sets --controllers in
+// ClusterSpec.ControllerManagerFlags.
+const kcmControllers = "node-lifecycle-controller,namespace-controller,garbage-collector-controller," +
 	"deployment-controller,replicaset-controller,pod-garbage-collector-controller," +
 	"endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller," +
 	"serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller," +
