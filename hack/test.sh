@@ -86,6 +86,7 @@ done
 # only what the change reaches. Links were ~150 CPU-s of a warm run.
 bindir=${MESHWIZ_TESTBIN:-${XDG_CACHE_HOME:-$HOME/.cache}/meshwiz/testbin/$(pwd -P | sha256sum | cut -c1-12)}
 mkdir -p "$bindir/tests" "$bindir/fuzz"
+bindir=$(cd "$bindir" && pwd -P) # absolute: hack/fuzz.sh runs its binaries from package directories
 echo "== go build meshwiz (for the tests that run the real binary) and the test runner" >&2
 go build -ldflags=-w -o "$bindir/meshwiz" ./cmd/meshwiz
 go build -o "$bindir/testrun" ./hack/testrun
