@@ -54,10 +54,13 @@ func script(t *testing.T, body string) string {
 }
 
 // hungPlugin is a plugin that waits like an SSO login waiting for a browser;
-// it writes the pid of its sleep (its child) to pidFile first.
+// it writes the pid of its sleep (its child) to pidFile first - to a
+// temporary file renamed into place, so that pidFile never exists empty: a
+// test that cancels once pidFile exists must not read "" (pid 0 is "my own
+// process group" to kill(2)).
 func hungPlugin(t *testing.T) (command, pidFile string) {
 	pidFile = filepath.Join(t.TempDir(), "pid")
-	return script(t, fmt.Sprintf("sleep 120 &\necho $! > %s\nwait", pidFile)), pidFile
+	return script(t, fmt.Sprintf("sleep 120 &\necho $! > %s.tmp && mv %s.tmp %s\nwait", pidFile, pidFile, pidFile)), pidFile
 }
 
 // wantGone fails unless the process in pidFile has exited within a generous
@@ -68,7 +71,12 @@ func wantGone(t *testing.T, pidFile string) {
 	if err != nil {
 		t.Fatalf("the plugin did not start: %v", err)
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 1 {
+		// Never signal it: 0 and -1 reach the test's own process group or
+		// every process (once this killed make test with all its lanes).
+		t.Fatalf("the plugin wrote pid %q: not a child's pid", data)
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for syscall.Kill(pid, 0) == nil {
 		if time.Now().After(deadline) {
