@@ -54,13 +54,11 @@ func script(t *testing.T, body string) string {
 }
 
 // hungPlugin is a plugin that waits like an SSO login waiting for a browser;
-// it writes the pid of its sleep (its child) to pidFile first - to a
-// temporary file renamed into place, so that pidFile never exists empty: a
-// test that cancels once pidFile exists must not read "" (pid 0 is "my own
-// process group" to kill(2)).
+// it writes the pid of its sleep (its child) to pidFile first. The file
+// exists empty for a moment (the shell opens it, then writes).
 func hungPlugin(t *testing.T) (command, pidFile string) {
 	pidFile = filepath.Join(t.TempDir(), "pid")
-	return script(t, fmt.Sprintf("sleep 120 &\necho $! > %s.tmp && mv %s.tmp %s\nwait", pidFile, pidFile, pidFile)), pidFile
+	return script(t, fmt.Sprintf("sleep 120 &\necho $! > %s\nwait", pidFile)), pidFile
 }
 
 // wantGone fails unless the process in pidFile has exited within a generous
@@ -74,7 +72,7 @@ func wantGone(t *testing.T, pidFile string) {
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil || pid <= 1 {
 		// Never signal it: 0 and -1 reach the test's own process group or
-		// every process (once this killed make test with all its lanes).
+		// every process.
 		t.Fatalf("the plugin wrote pid %q: not a child's pid", data)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -113,7 +111,10 @@ func TestHungExecPluginIsStoppedOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
 		for {
-			if _, err := os.Stat(pidFile); err == nil {
+			// Once the pid is written, not once the file exists: cancelled
+			// in between, wantGone read "" - pid 0, which to kill(2) is the
+			// test's own process group (it took down a whole make test).
+			if data, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(data), "\n") {
 				cancel() // Ctrl-C once the plugin runs
 				return
 			}
