@@ -18,8 +18,18 @@ FUZZTIME=${FUZZTIME:-3s}
 fuzzbin="${FUZZBIN:?FUZZBIN: a directory for the fuzz binaries}"
 fuzzcache="$(go env GOCACHE)/fuzz"
 inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
-for dir in $(grep -rlE --include='*_test.go' '^func Fuzz' cmd internal e2e | xargs -n1 dirname | sort -u); do
-	bin="$fuzzbin/$(echo "$dir" | tr / _).test" # one per package: kept, relinked only when stale
+dirs=$(grep -rlE --include='*_test.go' '^func Fuzz' cmd internal e2e | xargs -n1 dirname | sort -u)
+binof() { echo "$fuzzbin/$(echo "$1" | tr / _).test"; } # one per package: kept, relinked only when stale
+# The directory is kept between runs: a package without fuzz targets now
+# leaves no binary behind.
+for f in "$fuzzbin"/*.test; do
+	[ -e "$f" ] || continue
+	keep=
+	for dir in $dirs; do [ "$f" = "$(binof "$dir")" ] && keep=1; done
+	[ -n "$keep" ] || rm -f "$f"
+done
+for dir in $dirs; do
+	bin=$(binof "$dir")
 	go test -c -fuzz . -ldflags=-w -o "$bin" "./$dir" || exit 1
 	pkg=$(go list "./$dir") || exit 1
 	for target in $(grep -hoE '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort); do

@@ -57,6 +57,10 @@ func main() {
 		fmt.Fprintf(os.Stderr, "testrun: %v\n", err)
 		os.Exit(1)
 	}
+	if err := pruneStale(*bin, jobs); err != nil {
+		fmt.Fprintf(os.Stderr, "testrun: removing stale test binaries: %v\n", err)
+		os.Exit(1)
+	}
 	r := newRun(jobs, *then, testFlags, *lanes)
 
 	sigs := make(chan os.Signal, 1)

@@ -24,9 +24,14 @@ type job struct {
 	buildOut []byte
 	buildErr error
 
-	// Set by the lane that runs it.
+	// Set by the lane that runs it. cpu is the user + system time of the
+	// test binary and of every process it waited for (its bed's etcd,
+	// apiservers and components, a real istiod): what the package cost.
 	start, end time.Duration
+	cpu        time.Duration
 	lane       int
+	// Set by the builder: the CPU of its go test -c.
+	buildCPU time.Duration
 }
 
 type run struct {
@@ -87,6 +92,28 @@ func listJobs(bin string, plain, race []string) ([]*job, error) {
 	return jobs, nil
 }
 
+// pruneStale removes the test binaries in dir that no job will write: the
+// directory is kept between runs, and a package that was removed or renamed
+// would leave its binary there for good. Only "*.test" files go.
+func pruneStale(dir string, jobs []*job) error {
+	keep := map[string]bool{}
+	for _, j := range jobs {
+		keep[j.bin] = true
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "*.test"))
+	if err != nil {
+		return err
+	}
+	for _, f := range old {
+		if !keep[f] {
+			if err := os.Remove(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // buildOrder is the order the lanes reach the binaries: the two first
 // plain ones (the general lanes start with them and keep them for minutes),
 // then two race binaries for each further plain one (the race lane goes
@@ -131,6 +158,7 @@ func (r *run) build() {
 					cmd.Env = append(os.Environ(), "CGO_ENABLED=1") // the race detector needs cgo
 				}
 				j.buildOut, j.buildErr = cmd.CombinedOutput()
+				j.buildCPU = cpuOf(cmd)
 				close(j.built)
 			}
 		}()
@@ -219,6 +247,7 @@ func (r *run) runJob(j *job) {
 	j.start = time.Since(r.t0)
 	err := r.startAndWait(cmd)
 	j.end = time.Since(r.t0)
+	j.cpu = cpuOf(cmd)
 	r.report(j, out.Bytes(), err, fmt.Sprintf("%.3fs", (j.end-j.start).Seconds()))
 }
 
@@ -280,11 +309,27 @@ func (r *run) isStopped() bool {
 
 // printTimeline says when each package ran and in which lane: where a
 // later change to the order or the lanes should look.
+// With each package it gives the CPU-s its run took (the test binary and
+// the beds and istiods it started) and its go test -c took: on a 2-core
+// machine the suite is CPU-bound, and these say where the CPU goes.
 func (r *run) printTimeline(w io.Writer) {
-	fmt.Fprintf(w, "== lanes (%.0fs in all): package, lane, start-end s\n", time.Since(r.t0).Seconds())
+	fmt.Fprintf(w, "== lanes (%.0fs in all): package, lane, start-end s, CPU-s of the run (+ of go test -c)\n", time.Since(r.t0).Seconds())
+	var runCPU, buildCPU time.Duration
 	for _, j := range append(r.jobs, r.thenJob) {
 		if j != nil && j.end > 0 {
-			fmt.Fprintf(w, "   %-50s %d %5.0f-%-5.0f\n", j.pkg, j.lane, j.start.Seconds(), j.end.Seconds())
+			fmt.Fprintf(w, "   %-50s %d %5.0f-%-5.0f %6.1f (+%.1f)\n", j.pkg, j.lane, j.start.Seconds(), j.end.Seconds(), j.cpu.Seconds(), j.buildCPU.Seconds())
+			runCPU += j.cpu
+			buildCPU += j.buildCPU
 		}
 	}
+	fmt.Fprintf(w, "   CPU-s: %.0f running, %.0f in go test -c\n", runCPU.Seconds(), buildCPU.Seconds())
+}
+
+// cpuOf is the user + system time of a finished command and of the
+// processes it waited for (0 if it did not run).
+func cpuOf(cmd *exec.Cmd) time.Duration {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }

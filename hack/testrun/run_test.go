@@ -1,9 +1,13 @@
 package main
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTestFlagsBecomeBinaryFlags(t *testing.T) {
@@ -71,5 +75,41 @@ func TestClaimOrder(t *testing.T) {
 	r.stop(nil)
 	if j := r.claim(1); j != nil {
 		t.Errorf("claimed %s after stop", j.pkg)
+	}
+}
+
+// TestCPUOfCountsWaitedChildren: a package's CPU in the timeline includes
+// the processes its test binary waited for (its bed), as here the inner
+// shell that does the work while the outer one only waits.
+func TestCPUOfCountsWaitedChildren(t *testing.T) {
+	cmd := exec.Command("sh", "-c", `sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'`)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := cpuOf(cmd); got < 50*time.Millisecond {
+		t.Errorf("cpuOf = %v for a child that counted to 300000, want >= 50ms", got)
+	}
+	if got := cpuOf(exec.Command("true")); got != 0 {
+		t.Errorf("cpuOf of a command that never ran = %v", got)
+	}
+}
+
+// TestPruneStaleKeepsOnlyTheJobsBinaries: the kept binary directory loses
+// the test binaries of packages no longer listed, and nothing else.
+func TestPruneStaleKeepsOnlyTheJobsBinaries(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.test", "gone.test", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs := []*job{{bin: filepath.Join(dir, "a.test")}, {bin: filepath.Join(dir, "b.test")}}
+	if err := pruneStale(dir, jobs); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*"))
+	want := []string{filepath.Join(dir, "a.test"), filepath.Join(dir, "notes.txt")}
+	if !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
 	}
 }
