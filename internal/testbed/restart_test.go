@@ -86,6 +86,16 @@ func TestRestartAPIServer(t *testing.T) {
 		t.Fatalf("running before the stop: %v", before)
 	}
 
+	cpuBefore, err := b.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, comp := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"} {
+		if cpuBefore[comp] <= 0 {
+			t.Errorf("CPUTime: %s used %v, want > 0 (reading %v)", comp, cpuBefore[comp], cpuBefore)
+		}
+	}
+
 	server := c.Server
 	start := time.Now()
 	if err := c.StopAPIServer(); err != nil {
@@ -123,6 +133,20 @@ func TestRestartAPIServer(t *testing.T) {
 		if name != "r1-kube-apiserver" && after[name] != pid {
 			t.Errorf("%s changed from pid %d to %d", name, pid, after[name])
 		}
+	}
+	// The stopped apiserver's CPU time still counts (from its wait status),
+	// and no component's reading went down.
+	cpuAfter, err := b.CPUTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for comp, d := range cpuBefore {
+		if cpuAfter[comp] < d {
+			t.Errorf("CPUTime of %s went from %v to %v across the restart", comp, d, cpuAfter[comp])
+		}
+	}
+	if testbed.Total(cpuAfter) <= testbed.Total(cpuBefore) {
+		t.Errorf("CPUTime total %v after a restart, %v before", testbed.Total(cpuAfter), testbed.Total(cpuBefore))
 	}
 	if c.Server != server || c.RESTConfig().Host != server {
 		t.Errorf("Server %q / RESTConfig host %q, want %q as before", c.Server, c.RESTConfig().Host, server)
