@@ -15,6 +15,10 @@ cd "$(dirname "$0")/.."
 
 echo "== fuzz" >&2
 FUZZTIME=${FUZZTIME:-3s}
+# One fuzz worker per target (Go's default is one per core): the block runs
+# beside the last integration packages on a CPU-bound 2-core machine, where a
+# second worker only takes CPU from them. FUZZPARALLEL=N for more.
+FUZZPARALLEL=${FUZZPARALLEL:-1}
 fuzzbin="${FUZZBIN:?FUZZBIN: a directory for the fuzz binaries}"
 fuzzcache="$(go env GOCACHE)/fuzz"
 inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
@@ -36,7 +40,7 @@ for dir in $dirs; do
 		echo "-- $target ($dir)" >&2
 		corpus="$dir/testdata/fuzz/$target"
 		before=$(inputs "$corpus")
-		if ! (cd "$dir" && "$bin" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" \
+		if ! (cd "$dir" && "$bin" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$FUZZTIME" -test.parallel "$FUZZPARALLEL" \
 			-test.fuzzcachedir "$fuzzcache/$pkg" </dev/null) 2>&1 | tee "$fuzzbin/log"; then
 			# Go 1.26's coordinator can report its own -fuzztime deadline as
 			# a failure ("context deadline exceeded", no input written) when
