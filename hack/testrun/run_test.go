@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -95,21 +96,71 @@ func TestCPUOfCountsWaitedChildren(t *testing.T) {
 }
 
 // TestPruneStaleKeepsOnlyTheJobsBinaries: the kept binary directory loses
-// the test binaries of packages no longer listed, and nothing else.
+// the test binaries of packages no longer listed (and the flat layout's
+// older ones), and nothing else.
 func TestPruneStaleKeepsOnlyTheJobsBinaries(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"a.test", "gone.test", "notes.txt"} {
+	for _, f := range []string{"old_flat.test", "plain/a.test", "plain/gone.test", "race/r.test", "notes.txt"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	jobs := []*job{{bin: filepath.Join(dir, "a.test")}, {bin: filepath.Join(dir, "b.test")}}
+	jobs := []*job{{bin: filepath.Join(dir, "plain/a.test")}, {bin: filepath.Join(dir, "race/r.test")}, {bin: filepath.Join(dir, "plain/b.test")}}
 	if err := pruneStale(dir, jobs); err != nil {
 		t.Fatal(err)
 	}
-	left, _ := filepath.Glob(filepath.Join(dir, "*"))
-	want := []string{filepath.Join(dir, "a.test"), filepath.Join(dir, "notes.txt")}
-	if !slices.Equal(left, want) {
+	var left []string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			left = append(left, rel)
+		}
+		return nil
+	})
+	if want := []string{"notes.txt", "plain/a.test", "race/r.test"}; !slices.Equal(left, want) {
 		t.Errorf("left %v, want %v", left, want)
+	}
+}
+
+// TestBuildBatchesAndFallsBackPerPackage: the plain packages build in one
+// go test -c into the kept directory; when the batch fails, each package is
+// built alone, so the one that does not compile is named and the others
+// still run.
+func TestBuildBatchesAndFallsBackPerPackage(t *testing.T) {
+	jobsFor := func(bin string, pkgs ...string) []*job {
+		var jobs []*job
+		for _, p := range pkgs {
+			jobs = append(jobs, &job{pkg: p, bin: filepath.Join(binDir(bin, false), path.Base(p)+".test"), built: make(chan struct{})})
+		}
+		return jobs
+	}
+	bin := t.TempDir()
+	r := newRun(jobsFor(bin, "./testdata/fine"), "", nil, 2)
+	r.build()
+	if j := r.jobs[0]; j.buildErr != nil {
+		t.Fatalf("fine: %v\n%s", j.buildErr, j.buildOut)
+	}
+	if out, err := exec.Command(r.jobs[0].bin, "-test.v").CombinedOutput(); err != nil || !strings.Contains(string(out), "--- PASS: TestFine") {
+		t.Errorf("the batch's binary: %v\n%s", err, out)
+	}
+
+	r = newRun(jobsFor(bin, "./testdata/fine", "./testdata/broken"), "", nil, 2)
+	r.build()
+	fine, broken := r.jobs[0], r.jobs[1]
+	if fine.buildErr != nil {
+		t.Errorf("fine failed beside a broken package: %v\n%s", fine.buildErr, fine.buildOut)
+	}
+	if broken.buildErr == nil || !strings.Contains(string(broken.buildOut), "undefined") {
+		t.Errorf("broken: %v\n%s", broken.buildErr, broken.buildOut)
+	}
+	for _, j := range r.jobs {
+		select {
+		case <-j.built:
+		default:
+			t.Errorf("%s: built never closed", j.pkg)
+		}
 	}
 }
