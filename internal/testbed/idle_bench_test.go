@@ -3,6 +3,8 @@ package testbed_test
 import (
 	"context"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +22,8 @@ import (
 //
 //	go test -run '^$' -bench IdleCluster -benchtime 1x ./internal/testbed/
 //	MESHWIZ_BENCH_IDLE=2m ... (a longer idle window than the default 60s)
+//	MESHWIZ_BENCH_APISERVER_FLAGS='--watch-cache=false ...' (to try flags)
+//	MESHWIZ_BENCH_ONLY=bed ... (only one of the two lists)
 func BenchmarkIdleCluster(b *testing.B) {
 	idle := time.Minute
 	if v := os.Getenv("MESHWIZ_BENCH_IDLE"); v != "" {
@@ -33,6 +37,9 @@ func BenchmarkIdleCluster(b *testing.B) {
 		{"bed", ""},
 		{"defaults", "--controllers=*,-cloud-node-lifecycle-controller,-service-lb-controller,-node-route-controller"},
 	}
+	if only := os.Getenv("MESHWIZ_BENCH_ONLY"); only != "" {
+		lists = slices.DeleteFunc(lists, func(l struct{ name, flag string }) bool { return l.name != only })
+	}
 	perMin := func(d time.Duration) float64 { return d.Seconds() * 1000 / idle.Minutes() }
 	for b.Loop() {
 		for _, l := range lists {
@@ -40,8 +47,10 @@ func BenchmarkIdleCluster(b *testing.B) {
 			if l.flag != "" {
 				flags = []string{l.flag}
 			}
+			api := strings.Fields(os.Getenv("MESHWIZ_BENCH_APISERVER_FLAGS"))
 			bed, err := testbed.Start(context.Background(), testbed.Options{Clusters: []testbed.ClusterSpec{
-				{Name: "i1", ControllerManagerFlags: flags}, {Name: "i2", ControllerManagerFlags: flags}}})
+				{Name: "i1", ControllerManagerFlags: flags, APIServerFlags: api},
+				{Name: "i2", ControllerManagerFlags: flags, APIServerFlags: api}}})
 			if err != nil {
 				b.Fatal(err)
 			}
