@@ -18,10 +18,12 @@ const userHZ = 100
 // clusters, restarted processes included). Live processes are read from
 // /proc/<pid>/stat (10 ms resolution), ended ones from their wait status.
 // The fake load-balancer assigners run in the calling process and are not
-// counted. Benchmarks take the difference of two readings.
+// counted. Benchmarks take the difference of two readings. Like PIDs, it may
+// not run concurrently with Cluster.StartAPIServer.
 func (b *Bed) CPUTime() (map[string]time.Duration, error) {
 	out := map[string]time.Duration{}
 	for _, p := range b.procs.all() {
+		out[p.component] += p.pastCPU
 		if p.exited() {
 			if st := p.cmd.ProcessState; st != nil {
 				out[p.component] += st.UserTime() + st.SystemTime()

@@ -29,6 +29,7 @@ type process struct {
 	cmd       *exec.Cmd
 	done      chan struct{} // closed once the process has been reaped
 	waitErr   error         // valid after done
+	pastCPU   time.Duration // CPU time of the runs before a restart
 }
 
 // name is "<cluster>-<component>", or the component for the shared etcd.
