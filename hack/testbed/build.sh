@@ -33,7 +33,7 @@ if [ ${#need[@]} -eq 0 ]; then
 	exit 0
 fi
 
-log "building ${need[*]} into $bin (cold: about 5-6 minutes on 2 cores)"
+log "building ${need[*]} into $bin (cold: 5-14 minutes on 2 cores, module downloads included)"
 tmp="$cache_root/$key/tmp.$$"
 mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
