@@ -90,7 +90,20 @@ func listJobs(bin string, plain, race []string) ([]*job, error) {
 			jobs = append(jobs, j)
 		}
 	}
-	return jobs, nil
+	return jobs, sameBinary(jobs)
+}
+
+// sameBinary refuses two packages of one kind whose paths end in the same
+// element: go test -c -o DIR/ would name both binaries <element>.test.
+func sameBinary(jobs []*job) error {
+	by := map[string]string{}
+	for _, j := range jobs {
+		if other, dup := by[j.bin]; dup {
+			return fmt.Errorf("%s and %s would both build %s: rename one package's directory", other, j.pkg, j.bin)
+		}
+		by[j.bin] = j.pkg
+	}
+	return nil
 }
 
 // binDir is where the test binaries of one kind go: one go test -c -o DIR/

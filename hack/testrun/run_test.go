@@ -164,3 +164,19 @@ func TestBuildBatchesAndFallsBackPerPackage(t *testing.T) {
 		}
 	}
 }
+
+// TestSameBinaryIsRefused: two packages of one kind ending in the same path
+// element would share a binary in the batch's directory.
+func TestSameBinaryIsRefused(t *testing.T) {
+	bin := t.TempDir()
+	mk := func(pkg string, race bool) *job {
+		return &job{pkg: pkg, race: race, bin: filepath.Join(binDir(bin, race), path.Base(pkg)+".test")}
+	}
+	if err := sameBinary([]*job{mk("m/internal/status", false), mk("m/hack/status", true)}); err != nil {
+		t.Errorf("a plain and a race package with one name: %v", err)
+	}
+	err := sameBinary([]*job{mk("m/internal/status", false), mk("m/hack/status", false)})
+	if err == nil || !strings.Contains(err.Error(), "m/internal/status and m/hack/status") {
+		t.Errorf("two plain packages named status: %v", err)
+	}
+}
