@@ -7,10 +7,10 @@
 //     link (several CPU-seconds: Helm and client-go) waits for a slot. Here
 //     the binaries are built first, with one go test -c per kind (plain,
 //     -race) for all packages: each go command loads the whole package graph
-//     (~1.5 CPU-s) even when nothing links. Into a directory kept between
-//     runs, where Go's build-ID check skips the link of a current binary.
-//     If a batch fails, its packages are built one by one so each failure
-//     names its package.
+//     (~1.5 CPU-s) even when nothing links. The binaries go to a directory
+//     kept between runs, where Go's build-ID check skips the link of a
+//     current binary. If a batch fails, its packages are built one by one so
+//     each failure names its package.
 //   - Lanes claim the next package from one ordered list (longest first), so
 //     no lane sits idle while another has a queue. Two lanes run any package;
 //     one more runs only the race-detector packages (they are light on the
