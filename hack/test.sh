@@ -93,9 +93,9 @@ go build -o "$bindir/testrun" ./hack/testrun
 export MESHWIZ_BIN="$bindir/meshwiz"
 
 # hack/testrun (see its doc) builds the test binaries with one go test -c per
-# kind (plain, -race) and runs them in three lanes: two take any package (Helm-install ones
-# first), one takes only the -race packages, so at most two packages install
-# Istio at once. Test binaries are linked without DWARF (-ldflags=-w: stack
+# kind (plain, -race) and runs them in three lanes: two take any package
+# (Helm-install ones first), one takes only the -race packages, so at most
+# two packages install Istio at once. Test binaries are linked without DWARF (-ldflags=-w: stack
 # traces keep their file:line, debuggers lose variables): linking is a large
 # part of the suite's CPU (Helm, client-go). Every run runs every test: the
 # integration tests depend on processes go test's result cache cannot see.

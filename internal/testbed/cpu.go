@@ -24,25 +24,28 @@ func (b *Bed) CPUTime() (map[string]time.Duration, error) {
 	out := map[string]time.Duration{}
 	for _, p := range b.procs.all() {
 		out[p.component] += p.pastCPU
-		if p.exited() {
-			if st := p.cmd.ProcessState; st != nil {
-				out[p.component] += st.UserTime() + st.SystemTime()
-			}
-			continue
-		}
-		d, err := procCPU(p.pid())
-		if err != nil {
-			if p.exited() { // it ended between the two looks
-				if st := p.cmd.ProcessState; st != nil {
-					out[p.component] += st.UserTime() + st.SystemTime()
-				}
+		if !p.exited() {
+			d, err := procCPU(p.pid())
+			if err == nil {
+				out[p.component] += d
 				continue
 			}
-			return nil, fmt.Errorf("testbed: CPU time of %s: %w", p.name(), err)
+			if !p.exited() { // not ended between the two looks
+				return nil, fmt.Errorf("testbed: CPU time of %s: %w", p.name(), err)
+			}
 		}
-		out[p.component] += d
+		out[p.component] += waitedCPU(p.cmd.ProcessState)
 	}
 	return out, nil
+}
+
+// waitedCPU is the CPU time (user + system) of an ended process, from its
+// wait status (0 if it never ran).
+func waitedCPU(st *os.ProcessState) time.Duration {
+	if st == nil {
+		return 0
+	}
+	return st.UserTime() + st.SystemTime()
 }
 
 // procCPU reads utime + stime of a live process.

@@ -141,9 +141,7 @@ func (p *process) restart() error {
 	// The old reaper goroutine has finished (p.done is closed), so nothing
 	// else writes these fields.
 	done := make(chan struct{})
-	if st := old.ProcessState; st != nil {
-		p.pastCPU += st.UserTime() + st.SystemTime() // Bed.CPUTime keeps counting it
-	}
+	p.pastCPU += waitedCPU(old.ProcessState) // Bed.CPUTime keeps counting it
 	p.cmd, p.done, p.waitErr = cmd, done, nil
 	go func() {
 		err := cmd.Wait()
