@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -103,6 +104,18 @@ func TestSeparateBed(t *testing.T) {
 		for _, pid := range pids {
 			if syscall.Kill(pid, 0) != nil {
 				t.Errorf("pid %d not running before Stop", pid)
+			}
+			// Every component runs with one P unless the caller says otherwise.
+			env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+			if err != nil {
+				t.Errorf("pid %d: %v", pid, err)
+			}
+			want := "GOMAXPROCS=1"
+			if n := os.Getenv(testbed.GOMAXPROCSEnv); n != "" {
+				want = "GOMAXPROCS=" + n
+			}
+			if vars := strings.Split(string(env), "\x00"); !slices.Contains(vars, want) {
+				t.Errorf("pid %d runs without %s", pid, want)
 			}
 		}
 		stopStart := time.Now()

@@ -189,7 +189,8 @@ func (b *Bed) startIstiodOnce(ctx context.Context, c *Cluster, dir, kubeconfig s
 	return ist, nil
 }
 
-// istiodEnv is istiod's whole environment: nothing inherited but PATH.
+// istiodEnv is istiod's whole environment: nothing inherited but PATH (and
+// the bed's GOMAXPROCS).
 func istiodEnv(dir, kubeconfig string, opts IstiodOptions) []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
@@ -198,7 +199,7 @@ func istiodEnv(dir, kubeconfig string, opts IstiodOptions) []string {
 		"PILOT_CERT_PROVIDER=istiod", "USE_REMOTE_CERTS=true", "ROOT_CA_DIR=" + filepath.Join(dir, "cacerts"),
 		// Empty names: istiod must not patch the webhooks' caBundle.
 		"INJECTION_WEBHOOK_CONFIG_NAME=", "VALIDATION_WEBHOOK_CONFIG_NAME=",
-		"PILOT_ENABLE_ANALYSIS=false",
+		"PILOT_ENABLE_ANALYSIS=false", gomaxprocs(),
 	}
 	return mergeEnv(env, opts.Env)
 }
