@@ -115,6 +115,7 @@ func (b *Bed) startAPIServer(ctx context.Context, c *Cluster, etcdURL string) er
 		start := time.Now()
 		err = waitHTTP(ctx, p, c.httpClient(), c.Server+"/readyz", apiserverReadyTimeout, nil)
 		if err != nil && addrInUse(p) && attempt < portAttempts {
+			p.portLost = true
 			b.logf("[%s] kube-apiserver: port %d taken, retrying", c.Name, c.port)
 			continue
 		}

@@ -182,7 +182,7 @@ func (b *Bed) start(ctx context.Context, specs []ClusterSpec) error {
 		}
 	}
 	for _, p := range b.procs.all() {
-		if p.exited() && !addrInUse(p) {
+		if p.exited() && !p.portLost {
 			return p.exitError()
 		}
 	}

@@ -82,6 +82,7 @@ func (b *Bed) startEtcd(ctx context.Context) (string, error) {
 			return strings.Contains(string(body), `"health":"true"`)
 		})
 		if err != nil && addrInUse(p) && attempt < portAttempts {
+			p.portLost = true
 			b.logf("etcd: port taken, retrying")
 			continue
 		}

@@ -30,6 +30,10 @@ type process struct {
 	done      chan struct{} // closed once the process has been reaped
 	waitErr   error         // valid after done
 	pastCPU   time.Duration // CPU time of the runs before a restart
+	// portLost marks a start that lost its port to another process and was
+	// retried on a new one: its exit is not a failure. (Its log is shared
+	// with the retry's, so the log's tail cannot tell later.)
+	portLost bool
 }
 
 // name is "<cluster>-<component>", or the component for the shared etcd.
